@@ -1,0 +1,176 @@
+"""Deployment settings: ``ATTRIB_*`` environment variables over a settings file.
+
+Every process (collector, worker, CLI) reads the same :class:`Settings`. The
+defaults serve the local stack of operations.md; Kubernetes sets the
+environment. A settings file (TOML, the same names in lower case without the
+prefix) is read from ``ATTRIB_SETTINGS_FILE`` when set; environment variables
+win over it.
+
+Secrets (passwords, the admin token) are held in :class:`Secret` so that a
+settings object can be logged or printed without leaking them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import secrets as _secrets
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from attrib.durations import parse_duration
+
+ENV_PREFIX = "ATTRIB_"
+
+
+class Secret(str):
+    """A string whose ``repr`` hides its value (passwords, tokens)."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+class SettingsError(ValueError):
+    """A setting with a value that cannot be used; the message names it."""
+
+
+def _cidrs(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if part:
+            out.append(ipaddress.ip_network(part, strict=False))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All deployment settings. Field names are the env names without ``ATTRIB_``."""
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: Secret = Secret("")
+    kafka_ssl_cafile: str = ""
+    topic_prefix: str = "attrib."
+    topic_partitions: int = 4
+    topic_replication: int = 1
+    # ClickHouse
+    clickhouse_url: str = "http://127.0.0.1:8123"
+    clickhouse_user: str = "default"
+    clickhouse_password: Secret = Secret("")
+    clickhouse_database: str = "attrib"
+    clickhouse_cluster: str = ""  # non-empty: DDL uses ON CLUSTER and replicated engines
+    # Services
+    collector_host: str = "127.0.0.1"
+    collector_port: int = 8080
+    worker_host: str = "127.0.0.1"
+    worker_port: int = 6066
+    admin_token: Secret = Secret("")
+    data_dir: str = ".attrib"
+    trusted_proxy_cidrs: str = ""
+    trusted_s2s_cidrs: str = "127.0.0.0/8,::1/128"
+    decision_delay: str = "1s"
+    log_level: str = "warning"
+    # The Faust application id: names consumer groups, changelog and repartition topics.
+    faust_app_id: str = "attrib"
+
+    # ---- derived values -------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def decision_delay_ms(self) -> int:
+        return parse_duration(self.decision_delay)
+
+    @property
+    def trusted_proxies(self) -> tuple[Any, ...]:
+        return _cidrs(self.trusted_proxy_cidrs)
+
+    @property
+    def trusted_s2s(self) -> tuple[Any, ...]:
+        return _cidrs(self.trusted_s2s_cidrs)
+
+    def topic(self, name: str) -> str:
+        """Full name of one of streams.md's topics, e.g. ``topic("clicks")``."""
+        return f"{self.topic_prefix}{name}"
+
+    def validate(self) -> Settings:
+        """Raise :class:`SettingsError` naming the first unusable setting."""
+        try:
+            delay = self.decision_delay_ms
+        except ValueError as exc:
+            raise SettingsError(f"ATTRIB_DECISION_DELAY: {exc}") from exc
+        if not 0 <= delay <= 60_000:
+            raise SettingsError("ATTRIB_DECISION_DELAY: must be between 0s and 60s")
+        for name in ("trusted_proxy_cidrs", "trusted_s2s_cidrs"):
+            try:
+                _cidrs(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"ATTRIB_{name.upper()}: {exc}") from exc
+        if self.topic_partitions < 1:
+            raise SettingsError("ATTRIB_TOPIC_PARTITIONS: must be at least 1")
+        return self
+
+    def with_admin_token(self) -> Settings:
+        """Fill in the admin token: the setting, else ``<data_dir>/admin-token``
+        (created with mode 0600 on first use)."""
+        if self.admin_token:
+            return self
+        return dataclasses.replace(self, admin_token=Secret(load_or_create_admin_token(self)))
+
+
+def load_or_create_admin_token(settings: Settings) -> str:
+    path = settings.data_path / "admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = _secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token
+
+
+def _coerce(kind: Any, raw: Any, name: str) -> Any:
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"ATTRIB_{name.upper()}: expected an integer, got {raw!r}") from exc
+    if kind in (Secret, "Secret"):
+        return Secret(str(raw))
+    return str(raw)
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the settings file, then ``ATTRIB_*`` env vars, then ``overrides``."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    settings_file = env.get(ENV_PREFIX + "SETTINGS_FILE")
+    if settings_file:
+        with open(settings_file, "rb") as fh:
+            values.update(tomllib.load(fh))
+    for f in fields(Settings):
+        key = ENV_PREFIX + f.name.upper()
+        if key in env:
+            values[f.name] = env[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: f.type for f in fields(Settings)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+    coerced = {k: _coerce(known[k], v, k) for k, v in values.items()}
+    return Settings(**coerced).validate()
+
+
+__all__ = ["Secret", "Settings", "SettingsError", "load_or_create_admin_token", "load_settings"]
