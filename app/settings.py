@@ -36,6 +36,9 @@ class Secret(str):
         return str.__str__(self)
 
 
+NO_SECRET = Secret("")
+
+
 class SettingsError(ValueError):
     """A setting with a value that cannot be used; the message names it."""
 
@@ -58,7 +61,7 @@ class Settings:
     kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
     kafka_sasl_mechanism: str = "PLAIN"
     kafka_sasl_username: str = ""
-    kafka_sasl_password: Secret = Secret("")
+    kafka_sasl_password: Secret = NO_SECRET
     kafka_ssl_cafile: str = ""
     topic_prefix: str = "attrib."
     topic_partitions: int = 4
@@ -66,7 +69,7 @@ class Settings:
     # ClickHouse
     clickhouse_url: str = "http://127.0.0.1:8123"
     clickhouse_user: str = "default"
-    clickhouse_password: Secret = Secret("")
+    clickhouse_password: Secret = NO_SECRET
     clickhouse_database: str = "attrib"
     clickhouse_cluster: str = ""  # non-empty: DDL uses ON CLUSTER and replicated engines
     # Services
@@ -74,7 +77,7 @@ class Settings:
     collector_port: int = 8080
     worker_host: str = "127.0.0.1"
     worker_port: int = 6066
-    admin_token: Secret = Secret("")
+    admin_token: Secret = NO_SECRET
     data_dir: str = ".attrib"
     trusted_proxy_cidrs: str = ""
     trusted_s2s_cidrs: str = "127.0.0.0/8,::1/128"

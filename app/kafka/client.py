@@ -8,6 +8,7 @@ Kafka acknowledged the record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -33,9 +34,7 @@ def security_kwargs(settings: Settings) -> dict[str, Any]:
             sasl_plain_password=settings.kafka_sasl_password.reveal(),
         )
     if settings.kafka_security_protocol.endswith("SSL"):
-        kwargs["ssl_context"] = ssl.create_default_context(
-            cafile=settings.kafka_ssl_cafile or None
-        )
+        kwargs["ssl_context"] = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
     return kwargs
 
 
@@ -78,10 +77,8 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[
             )
             for s in wanted
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass
         # Metadata for new topics reaches the broker's cache shortly after creation.
         for _ in range(50):
             if {s.name for s in wanted} <= set(await admin.list_topics()):

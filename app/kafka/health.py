@@ -19,23 +19,23 @@ from attrib.topics import TopicSpec
 HEALTH_TOPIC = "_health"
 
 
-async def probe_round_trip(settings: Settings, timeout: float = 10.0) -> float:
+async def probe_round_trip(settings: Settings, within: float = 10.0) -> float:
     """Produce then consume one record; return the round trip in seconds."""
     topic = settings.topic(HEALTH_TOPIC)
     started = time.monotonic()
     await ensure_topics(settings, [TopicSpec(topic, 1, settings.topic_replication)])
-    producer = make_producer(settings, request_timeout_ms=int(timeout * 1000))
-    consumer = make_consumer(settings, request_timeout_ms=int(timeout * 1000) + 1000)
+    producer = make_producer(settings, request_timeout_ms=int(within * 1000))
+    consumer = make_consumer(settings, request_timeout_ms=int(within * 1000) + 1000)
     await producer.start()
     try:
         await consumer.start()
         try:
             token = uuid.uuid4().hex.encode()
-            meta = await asyncio.wait_for(producer.send_and_wait(topic, token), timeout)
+            meta = await asyncio.wait_for(producer.send_and_wait(topic, token), within)
             tp = TopicPartition(topic, meta.partition)
             consumer.assign([tp])
             consumer.seek(tp, meta.offset)
-            deadline = time.monotonic() + timeout
+            deadline = time.monotonic() + within
             while time.monotonic() < deadline:
                 batch = await consumer.getmany(tp, timeout_ms=500)
                 for record in batch.get(tp, []):

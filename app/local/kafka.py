@@ -79,11 +79,16 @@ class KafkaBroker:
         pom.write_text(_pom_text())
         tmp = self.root / "libs.partial"
         shutil.rmtree(tmp, ignore_errors=True)
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             [
-                "mvn", "-q", "-B", "-f", str(pom),
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(pom),
                 "dependency:copy-dependencies",
-                f"-DoutputDirectory={tmp}", "-DincludeScope=runtime",
+                f"-DoutputDirectory={tmp}",
+                "-DincludeScope=runtime",
             ],
             capture_output=True,
             text=True,
@@ -132,17 +137,25 @@ class KafkaBroker:
             return
         self.log_dirs.mkdir(parents=True, exist_ok=True)
         cluster_id = _kafka_uuid()
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             [
-                *self._java(), "kafka.tools.StorageTool", "format",
-                "-t", cluster_id, "-c", str(self.config_file), "--standalone",
+                *self._java(),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.config_file),
+                "--standalone",
             ],
             capture_output=True,
             text=True,
             check=False,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"formatting Kafka's storage failed:\n{result.stdout}{result.stderr}")
+            raise RuntimeError(
+                f"formatting Kafka's storage failed:\n{result.stdout}{result.stderr}"
+            )
 
     def _java(self) -> list[str]:
         java = shutil.which("java")
@@ -150,7 +163,8 @@ class KafkaBroker:
             raise RuntimeError("java not found: Java 17 runs the local broker")
         return [
             java,
-            "-cp", f"{self.libs}/*",
+            "-cp",
+            f"{self.libs}/*",
             f"-Dlog4j.configuration=file:{self.root / 'log4j.properties'}",
         ]
 
@@ -169,9 +183,15 @@ class KafkaBroker:
         self.write_config()
         self.format_storage()
         argv = [
-            *self._java()[:1], HEAP, "-Xms256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-Djava.awt.headless=true", *self._java()[1:],
-            "kafka.Kafka", str(self.config_file),
+            *self._java()[:1],
+            HEAP,
+            "-Xms256m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            *self._java()[1:],
+            "kafka.Kafka",
+            str(self.config_file),
         ]
         processes.spawn(argv, pid_file=self.pid_file, log_file=self.log_file)
 

@@ -7,6 +7,7 @@ listening on the same ports.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -50,7 +51,7 @@ def spawn(
     """Start ``argv`` detached from this terminal (own session), output to ``log_file``."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - argv built by us
+        proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -69,29 +70,23 @@ def stop(pid_file: Path, *, timeout: float = 30.0) -> bool:
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and pid_alive(pid):
         _reap(pid)
         time.sleep(0.1)
     if pid_alive(pid):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         _reap(pid)
     pid_file.unlink(missing_ok=True)
     return True
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:

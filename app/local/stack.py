@@ -65,7 +65,7 @@ def _host_port(address: str, default_port: int) -> tuple[str, int]:
 
 def _http_ready(url: str) -> tuple[bool, str]:
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=2) as resp:
             return resp.status == 200, f"HTTP {resp.status}"
     except urllib.error.HTTPError as exc:
         return False, f"HTTP {exc.code}"
@@ -91,7 +91,7 @@ def build_components(settings: Settings) -> dict[str, Component]:
             return False, "starting"
         from attrib.kafka.health import probe_round_trip
 
-        seconds = asyncio.run(probe_round_trip(settings, timeout=5))
+        seconds = asyncio.run(probe_round_trip(settings, within=5))
         return True, f"produce+consume in {seconds * 1000:.0f} ms"
 
     ch_url = urlparse(settings.clickhouse_url)
@@ -102,11 +102,22 @@ def build_components(settings: Settings) -> dict[str, Component]:
         if processes.read_pid(ch_root / "clickhouse.pid") is not None:
             return
         if processes.port_open(ch_host, ch_port):
-            raise RuntimeError(f"port {ch_host}:{ch_port} is taken by a process this stack did not start")
+            raise RuntimeError(
+                f"port {ch_host}:{ch_port} is taken by a process this stack did not start"
+            )
         (ch_root / "data").mkdir(parents=True, exist_ok=True)
         processes.spawn(
-            [sys.executable, "-m", "attrib.chserver", "--data-dir", str(ch_root / "data"),
-             "--host", ch_host, "--port", str(ch_port)],
+            [
+                sys.executable,
+                "-m",
+                "attrib.chserver",
+                "--data-dir",
+                str(ch_root / "data"),
+                "--host",
+                ch_host,
+                "--port",
+                str(ch_port),
+            ],
             pid_file=ch_root / "clickhouse.pid",
             log_file=ch_root / "server.log",
         )
@@ -117,8 +128,11 @@ def build_components(settings: Settings) -> dict[str, Component]:
         import clickhouse_connect
 
         client = clickhouse_connect.get_client(
-            host=ch_host, port=ch_port, username=settings.clickhouse_user,
-            password=settings.clickhouse_password.reveal(), connect_timeout=3,
+            host=ch_host,
+            port=ch_port,
+            username=settings.clickhouse_user,
+            password=settings.clickhouse_password.reveal(),
+            connect_timeout=3,
         )
         try:
             version = client.command("SELECT version()")
@@ -134,7 +148,9 @@ def build_components(settings: Settings) -> dict[str, Component]:
             if processes.read_pid(root / f"{name}.pid") is not None:
                 return
             if processes.port_open(host, port):
-                raise RuntimeError(f"port {host}:{port} is taken by a process this stack did not start")
+                raise RuntimeError(
+                    f"port {host}:{port} is taken by a process this stack did not start"
+                )
             root.mkdir(parents=True, exist_ok=True)
             processes.spawn(
                 [sys.executable, "-m", "attrib.cli", name, "--host", host, "--port", str(port)],
@@ -182,7 +198,9 @@ def select(names: Iterable[str] | None) -> list[str]:
     wanted = set(names)
     unknown = wanted - set(ORDER)
     if unknown:
-        raise ValueError(f"unknown component(s): {', '.join(sorted(unknown))}; known: {', '.join(ORDER)}")
+        raise ValueError(
+            f"unknown component(s): {', '.join(sorted(unknown))}; known: {', '.join(ORDER)}"
+        )
     return [n for n in ORDER if n in wanted]
 
 

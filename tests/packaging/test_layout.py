@@ -1,0 +1,43 @@
+"""The card's folders are installed as one import name, ``attrib``; nothing may be missed."""
+
+from __future__ import annotations
+
+import importlib
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+
+
+def test_every_python_folder_is_a_listed_package() -> None:
+    cfg = _config()
+    mapping: dict[str, str] = cfg["package-dir"]
+    listed = set(cfg["packages"])
+    found = set()
+    for dotted, folder in mapping.items():
+        base = ROOT / folder
+        for init in base.rglob("__init__.py"):
+            rel = init.parent.relative_to(base)
+            found.add(".".join([dotted, *rel.parts]) if rel.parts else dotted)
+    # a folder mapped explicitly to another package is not part of its parent's tree
+    missing = sorted(found - listed)
+    assert not missing, f"add to [tool.setuptools] packages: {missing}"
+
+
+def test_listed_packages_import() -> None:
+    for name in _config()["packages"]:
+        importlib.import_module(name)
+
+
+def test_no_clashing_top_level_names_installed() -> None:
+    # PyTables installs `tables` and Apache Avro installs `avro`: we must not depend on them,
+    # and our own folders must never be importable under those names.
+    import importlib.util
+
+    for name in ("tables", "avro", "agents", "app"):
+        spec = importlib.util.find_spec(name)
+        assert spec is None or not str(spec.origin or "").startswith(str(ROOT)), name

@@ -1,0 +1,77 @@
+import os
+import stat
+
+import pytest
+
+from attrib.settings import Secret, SettingsError, load_settings
+
+
+def test_defaults_serve_the_local_stack() -> None:
+    s = load_settings(env={})
+    assert s.kafka_bootstrap == "127.0.0.1:9092"
+    assert s.clickhouse_url == "http://127.0.0.1:8123"
+    assert s.clickhouse_database == "attrib"
+    assert (s.collector_port, s.worker_port) == (8080, 6066)
+    assert s.topic("clicks") == "attrib.clicks"
+    assert s.decision_delay_ms == 1_000
+
+
+def test_environment_overrides_file(tmp_path) -> None:
+    f = tmp_path / "attrib.toml"
+    f.write_text('topic_prefix = "file."\ntopic_partitions = 12\nlog_level = "info"\n')
+    s = load_settings(env={"ATTRIB_SETTINGS_FILE": str(f), "ATTRIB_TOPIC_PREFIX": "env."})
+    assert s.topic_prefix == "env."
+    assert s.topic_partitions == 12
+    assert s.log_level == "info"
+
+
+def test_secrets_do_not_leak_in_repr() -> None:
+    s = load_settings(env={"ATTRIB_CLICKHOUSE_PASSWORD": "hunter2", "ATTRIB_ADMIN_TOKEN": "tok"})
+    assert "hunter2" not in repr(s)
+    assert "tok'" not in repr(s)
+    assert isinstance(s.clickhouse_password, Secret)
+    assert s.clickhouse_password.reveal() == "hunter2"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ATTRIB_DECISION_DELAY": "61s"}, "ATTRIB_DECISION_DELAY"),
+        ({"ATTRIB_DECISION_DELAY": "soon"}, "ATTRIB_DECISION_DELAY"),
+        ({"ATTRIB_TRUSTED_PROXY_CIDRS": "10.0.0.0/33"}, "ATTRIB_TRUSTED_PROXY_CIDRS"),
+        ({"ATTRIB_TOPIC_PARTITIONS": "many"}, "ATTRIB_TOPIC_PARTITIONS"),
+        ({"ATTRIB_TOPIC_PARTITIONS": "0"}, "ATTRIB_TOPIC_PARTITIONS"),
+    ],
+)
+def test_bad_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings(env=env)
+
+
+def test_unknown_setting_in_file_is_refused(tmp_path) -> None:
+    f = tmp_path / "attrib.toml"
+    f.write_text('kafka_bootstarp = "x:1"\n')
+    with pytest.raises(SettingsError, match="kafka_bootstarp"):
+        load_settings(env={"ATTRIB_SETTINGS_FILE": str(f)})
+
+
+def test_admin_token_generated_once_with_mode_0600(tmp_path) -> None:
+    s = load_settings(env={"ATTRIB_DATA_DIR": str(tmp_path)})
+    first = s.with_admin_token().admin_token.reveal()
+    second = s.with_admin_token().admin_token.reveal()
+    assert first
+    assert first == second
+    mode = stat.S_IMODE(os.stat(tmp_path / "admin-token").st_mode)
+    assert mode == 0o600
+
+
+def test_admin_token_from_environment_wins(tmp_path) -> None:
+    s = load_settings(env={"ATTRIB_DATA_DIR": str(tmp_path), "ATTRIB_ADMIN_TOKEN": "given"})
+    assert s.with_admin_token().admin_token.reveal() == "given"
+    assert not (tmp_path / "admin-token").exists()
+
+
+def test_trusted_cidrs_parse() -> None:
+    s = load_settings(env={"ATTRIB_TRUSTED_PROXY_CIDRS": "10.0.0.0/8, 192.168.1.1"})
+    assert [str(n) for n in s.trusted_proxies] == ["10.0.0.0/8", "192.168.1.1/32"]
+    assert [str(n) for n in s.trusted_s2s] == ["127.0.0.0/8", "::1/128"]
