@@ -31,7 +31,7 @@ def parse_duration(text: str) -> int:
 
 
 def format_duration(ms: int) -> str:
-    """Render milliseconds in the largest unit that divides them exactly (``604800000`` → ``7d``)."""
+    """Render milliseconds in the largest unit that divides them (``604800000`` → ``7d``)."""
     if ms < 0:
         raise DurationError("durations are never negative")
     for unit in ("d", "h", "m", "s"):
