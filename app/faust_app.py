@@ -1,0 +1,67 @@
+"""The stream worker's Faust application.
+
+Run it with ``attrib worker`` (what Kubernetes runs). Tables live in
+``tables/`` (``attrib.tables``) and agents in ``agents/`` (``attrib.agents``);
+both import :data:`app` from here and are discovered at worker start.
+
+Settings come from the environment (:func:`attrib.settings.load_settings`) at
+import, because Faust's decorators need the application when the agent and
+table modules are imported. Tests run workers as subprocesses with their own
+environment (topic prefix, app id, data folder).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+
+from attrib.settings import Settings, load_settings
+
+
+def broker_credentials(settings: Settings) -> Any:
+    protocol = settings.kafka_security_protocol
+    context = None
+    if protocol.endswith("SSL"):
+        context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.reveal(),
+            mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=context,
+        )
+    return context
+
+
+def create_app(settings: Settings) -> faust.App:
+    """The Faust application configured for ``settings``."""
+    datadir = settings.data_path / "worker" / "tables"
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    brokers = ";".join(f"kafka://{b.strip()}" for b in settings.kafka_bootstrap.split(","))
+    return faust.App(
+        settings.faust_app_id,
+        broker=brokers,
+        broker_credentials=broker_credentials(settings),
+        store="rocksdb://",
+        datadir=str(datadir),
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        producer_acks=-1,
+        producer_linger_ms=2,
+        consumer_auto_offset_reset="earliest",
+        web_host=settings.worker_host,
+        web_bind=settings.worker_host,
+        web_port=settings.worker_port,
+        web_transport=f"tcp://{settings.worker_host}:{settings.worker_port}",
+        table_standby_replicas=0,
+        stream_wait_empty=False,
+        autodiscover=["attrib.views", "attrib.tables", "attrib.agents"],
+        origin="attrib.faust_app",
+        loghandlers=[],
+    )
+
+
+settings: Settings = load_settings()
+app: faust.App = create_app(settings)

@@ -1,0 +1,51 @@
+"""The worker's web pages: ``/healthz``, ``/readyz`` and ``/metrics``.
+
+``/readyz`` is 200 only when table recovery is complete (not merely when the
+web port is open) and every other registered check passes
+(:mod:`attrib.readiness`).
+"""
+
+from __future__ import annotations
+
+from faust.web import Request, Response, View
+from prometheus_client import generate_latest
+
+from attrib import readiness
+from attrib.faust_app import app
+
+
+def _recovery_check() -> tuple[bool, str]:
+    recovery = app.tables.recovery
+    if app.rebalancing:
+        return False, "rebalancing"
+    if recovery.in_recovery:
+        return False, "recovering tables from changelogs"
+    if not recovery.completed.is_set():
+        return False, "waiting for partition assignment"
+    return True, "tables recovered"
+
+
+readiness.register("tables", _recovery_check)
+
+
+@app.page("/healthz")
+class Healthz(View):
+    async def get(self, request: Request) -> Response:
+        return self.json({"status": "ok"})
+
+
+@app.page("/readyz")
+class Readyz(View):
+    async def get(self, request: Request) -> Response:
+        ready, checks = readiness.evaluate()
+        return self.json(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status=200 if ready else 503,
+        )
+
+
+@app.page("/metrics")
+class Metrics(View):
+    async def get(self, request: Request) -> Response:
+        # aiohttp refuses a charset inside content_type; Prometheus reads UTF-8 by default.
+        return self.bytes(generate_latest(), content_type="text/plain; version=0.0.4")
