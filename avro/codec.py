@@ -102,6 +102,8 @@ class AvroCodec:
             schemas = SchemaSet(schemas)
         self.schemas = schemas
         pins = dict(reader_versions or {})
+        for name, version in pins.items():
+            schemas.get(name, version)  # an unknown pin is a mistake, not a no-op
         self._writers: dict[tuple[str, int | None], _Writer] = {}
         self._readers: dict[bytes, _Reader] = {}
         current: dict[str, SchemaVersion] = {}

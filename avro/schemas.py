@@ -17,6 +17,7 @@ over a schema set that would strand records already on the topics.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -124,16 +125,22 @@ class SchemaSet:
         self._by_fingerprint: dict[bytes, SchemaVersion] = {}
         for name, versions in self._by_name.items():
             if list(versions) != list(range(1, len(versions) + 1)):
-                raise SchemaError(f"{name}: versions must run 1..N without gaps, got {list(versions)}")
+                raise SchemaError(
+                    f"{name}: versions must run 1..N without gaps, got {list(versions)}"
+                )
             ordered = list(versions.values())
-            for old, new in zip(ordered, ordered[1:], strict=False):
+            for old, new in itertools.pairwise(ordered):
                 problems = check_compatible(old.declared, new.declared)
                 if problems:
-                    raise SchemaError(f"{new.file_name}: incompatible with v{old.version}: {problems}")
+                    raise SchemaError(
+                        f"{new.file_name}: incompatible with v{old.version}: {problems}"
+                    )
             for sv in ordered:
                 clash = self._by_fingerprint.get(sv.fingerprint)
                 if clash is not None:
-                    raise SchemaError(f"{sv.file_name} has the same fingerprint as {clash.file_name}")
+                    raise SchemaError(
+                        f"{sv.file_name} has the same fingerprint as {clash.file_name}"
+                    )
                 self._by_fingerprint[sv.fingerprint] = sv
 
     @classmethod
