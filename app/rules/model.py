@@ -43,6 +43,7 @@ PROBABILISTIC: Final = "probabilistic"
 ORGANIC: Final = "organic"
 
 _NO_IDS: Mapping[str, str] = MappingProxyType({})
+_NO_SOURCES: Mapping[str, MediaSourceWindows] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class Touch:
     app_id: str
     media_source: str
     touch_time: int
-    identifiers: Mapping[str, str] = _NO_IDS
+    identifiers: Mapping[str, str] = field(default_factory=lambda: _NO_IDS)
     campaign: str | None = None
     campaign_id: str | None = None
     adset: str | None = None
@@ -81,7 +82,7 @@ class Install:
     app_id: str
     device_key: str
     install_time: int
-    identifiers: Mapping[str, str] = _NO_IDS
+    identifiers: Mapping[str, str] = field(default_factory=lambda: _NO_IDS)
     received_time: int | None = None
     ip: str | None = None
     user_agent: str | None = None
@@ -102,7 +103,7 @@ class Session:
     app_id: str
     device_key: str
     session_time: int
-    identifiers: Mapping[str, str] = _NO_IDS
+    identifiers: Mapping[str, str] = field(default_factory=lambda: _NO_IDS)
     #: A click's ``touch_id`` named by the launch (a deep link), else ``None``.
     referrer_touch_id: str | None = None
 
@@ -133,9 +134,7 @@ class RuleSettings:
     probabilistic_lookback_ms: int = _default_ms("probabilistic_lookback")
     #: ``0`` switches probabilistic impressions off (R10).
     probabilistic_view_lookback_ms: int = _default_ms("probabilistic_view_lookback")
-    per_media_source: Mapping[str, MediaSourceWindows] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    per_media_source: Mapping[str, MediaSourceWindows] = field(default_factory=lambda: _NO_SOURCES)
     reattribution_window_ms: int = _default_ms("reattribution_window")
     reengagement_window_ms: int = _default_ms("reengagement_window")
     #: ``0`` switches the inactivity condition off (R21).

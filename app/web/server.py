@@ -1,0 +1,104 @@
+"""Running the collector: listen first, then connect to Kafka, stop gracefully.
+
+The HTTP port opens before Kafka is reached so that ``/healthz`` answers and
+``/readyz`` says *why* the process is not ready (Kubernetes keeps it out of
+the Service until then). Connecting (ensuring the app-config topic exists,
+loading the cache, starting the writer) is retried until it succeeds or the
+process is asked to stop: a collector started before its broker recovers by
+itself.
+
+On stop (SIGTERM, SIGINT) the listener closes, requests in flight finish,
+then the producer flushes and the consumer closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+
+from attrib.kafka.client import ensure_topics
+from attrib.registry import AppConfigCache, AppRegistryWriter
+from attrib.settings import Settings
+from attrib.topics import APP_CONFIG, topic_specs
+from attrib.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+CONNECT_RETRY_S = 2.0
+SHUTDOWN_TIMEOUT_S = 10.0
+
+
+async def connect_registry(
+    settings: Settings, cache: AppConfigCache, writer: AppRegistryWriter
+) -> None:
+    """Ensure the app-config topic, load the cache and start the writer, retrying on failure."""
+    wanted = [spec for spec in topic_specs(settings) if spec.name == settings.topic(APP_CONFIG)]
+    while True:
+        try:
+            await ensure_topics(settings, wanted)
+            await cache.start()
+            await writer.start()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("cannot reach Kafka at %s yet: %s", settings.kafka_bootstrap, exc)
+            await asyncio.sleep(CONNECT_RETRY_S)
+
+
+async def serve_collector(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the collector on ``host:port`` until ``stop`` is set or SIGTERM/SIGINT arrives.
+
+    ``announce`` is called with a one-line message when the port is open and
+    again when the registry is connected (the CLI prints them).
+    """
+    say = announce or log.info
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    cache = AppConfigCache(settings)
+    writer = AppRegistryWriter(settings, cache)
+    app = create_app(settings, cache=cache, writer=writer)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    await runner.setup()
+    connecting: asyncio.Task[None] | None = None
+    try:
+        await web.TCPSite(runner, host, port).start()
+        say(f"collector listening on http://{host}:{port}")
+        connecting = asyncio.create_task(connect_registry(settings, cache, writer))
+
+        def _connected(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is None:
+                say(f"collector ready: {len(cache)} app configuration(s) loaded")
+
+        connecting.add_done_callback(_connected)
+        await stop.wait()
+        say("collector stopping")
+    finally:
+        if connecting is not None:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+        await runner.cleanup()
+        await writer.stop()
+        await cache.stop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+
+
+__all__ = ["connect_registry", "serve_collector"]

@@ -1,0 +1,83 @@
+"""Health, readiness, metrics and the JSON error guarantee of the web front door."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from attrib.registry import AppConfigCache, AppRegistryWriter
+from attrib.settings import Settings
+from attrib.web.app import create_app
+
+pytestmark = pytest.mark.integration
+
+AUTH = {"Authorization": "Bearer test-admin-token"}
+
+
+async def test_readyz_is_503_until_the_cache_is_loaded(
+    isolated_settings: Settings, app_config_topic: str
+) -> None:
+    cache = AppConfigCache(isolated_settings)
+    writer = AppRegistryWriter(isolated_settings, cache)
+    app = create_app(isolated_settings, cache=cache, writer=writer)
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.get("/healthz")).status == 200
+        response = await client.get("/readyz")
+        assert response.status == 503
+        answer = await response.json()
+        assert answer["error"] == "not_ready"
+        assert "loading" in answer["detail"]
+        # Admin reads would be wrong before the load: refused, not 404.
+        response = await client.get("/v1/apps/com.example", headers=AUTH)
+        assert response.status == 503
+        assert "Retry-After" in response.headers
+
+        await cache.start()
+        try:
+            response = await client.get("/readyz")
+            assert response.status == 200
+            assert (await response.json())["status"] == "ready"
+            assert (await client.get("/v1/apps/com.example", headers=AUTH)).status == 404
+        finally:
+            await cache.stop()
+        # A stopped cache has no broker connection: not ready any more.
+        assert (await client.get("/readyz")).status == 503
+
+
+async def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
+    await client.get("/v1/apps/com.nothing", headers=AUTH)
+    await client.get("/v1/apps/com.other", headers=AUTH)
+    response = await client.get("/metrics")
+    assert response.status == 200
+    assert response.content_type == "text/plain"
+    text = await response.text()
+    line = next(
+        row
+        for row in text.splitlines()
+        if row.startswith("attrib_collector_requests_total{")
+        and 'route="/v1/apps/{app_id}"' in row
+        and 'status="404"' in row
+    )
+    assert float(line.rsplit(" ", 1)[1]) >= 2
+    assert "com.nothing" not in text  # route templates, never raw paths
+    assert 'attrib_collector_request_seconds_bucket{le="0.005",route="/v1/apps/{app_id}"}' in text
+
+
+async def test_an_unexpected_exception_is_a_json_500(
+    isolated_settings: Settings, registry: tuple[AppConfigCache, AppRegistryWriter]
+) -> None:
+    cache, writer = registry
+    app = create_app(isolated_settings, cache=cache, writer=writer)
+
+    async def boom(request: web.Request) -> web.Response:
+        raise RuntimeError("secret internals")
+
+    app.router.add_get("/boom", boom)
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/boom")
+        assert response.status == 500
+        assert response.content_type == "application/json"
+        answer = await response.json()
+        assert answer["error"] == "internal_error"
+        assert "secret internals" not in answer["detail"]
