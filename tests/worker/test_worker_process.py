@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,6 +14,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from attrib.kafka.client import ensure_topics
+from attrib.topics import topic_specs
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +35,8 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def test_worker_becomes_ready_and_stops_on_sigterm(isolated_settings) -> None:
+def test_worker_ready_only_after_app_config_loaded(isolated_settings) -> None:
+    """Not ready while app-config cannot be read; ready once it can; stops on SIGTERM."""
     port = _free_port()
     env = dict(os.environ)
     env.update(
@@ -48,6 +53,19 @@ def test_worker_becomes_ready_and_stops_on_sigterm(isolated_settings) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
+        # The topics do not exist yet: the worker runs but must not report ready.
+        deadline = time.monotonic() + 60
+        status, body = 0, b""
+        while time.monotonic() < deadline and status == 0:
+            assert proc.poll() is None
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/readyz")
+            except OSError:
+                time.sleep(0.5)
+        assert status == 503, body
+        assert json.loads(body)["checks"]["app_config"]["ok"] is False
+
+        asyncio.run(ensure_topics(isolated_settings, topic_specs(isolated_settings)))
         deadline = time.monotonic() + 90
         status, body = 0, b""
         while time.monotonic() < deadline:
@@ -63,6 +81,7 @@ def test_worker_becomes_ready_and_stops_on_sigterm(isolated_settings) -> None:
         report = json.loads(body)
         assert report["status"] == "ready"
         assert report["checks"]["tables"]["ok"] is True
+        assert report["checks"]["app_config"]["ok"] is True
 
         assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
         status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
