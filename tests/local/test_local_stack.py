@@ -112,3 +112,34 @@ def test_unknown_component_is_a_usage_error(tmp_path: Path) -> None:
     result = _attrib(env, "local", "up", "--only", "zookeeper")
     assert result.returncode == 2
     assert "unknown component" in result.stderr
+
+
+def test_clickhouse_tables_survive_down_and_up(tmp_path: Path) -> None:
+    import clickhouse_connect
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ)
+    env.update(
+        ATTRIB_DATA_DIR=str(tmp_path / "stack"),
+        ATTRIB_CLICKHOUSE_URL=f"http://127.0.0.1:{port}",
+        ATTRIB_CLICKHOUSE_DATABASE="keepme",
+    )
+    try:
+        up = _attrib(env, "local", "up", "--only", "clickhouse")
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "clickhouse ready" in up.stdout
+        client = clickhouse_connect.get_client(host="127.0.0.1", port=port)
+        client.command("CREATE TABLE keepme.t (x UInt64) ENGINE = MergeTree ORDER BY x")
+        client.insert("keepme.t", [[1], [2], [3]], column_names=["x"])
+        client.close()
+
+        assert "clickhouse stopped" in _attrib(env, "local", "down", "--only", "clickhouse").stdout
+        again = _attrib(env, "local", "up", "--only", "clickhouse")
+        assert again.returncode == 0, again.stdout + again.stderr
+        client = clickhouse_connect.get_client(host="127.0.0.1", port=port)
+        assert client.command("SELECT sum(x) FROM keepme.t") == 6
+        client.close()
+    finally:
+        _attrib(env, "local", "down")
