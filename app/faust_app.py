@@ -48,6 +48,8 @@ def create_app(settings: Settings) -> faust.App:
         datadir=str(datadir),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,
+        key_serializer="raw",
+        value_serializer="raw",
         producer_acks=-1,
         producer_linger_ms=2,
         consumer_auto_offset_reset="earliest",

@@ -49,3 +49,38 @@ class Metrics(View):
     async def get(self, request: Request) -> Response:
         # aiohttp refuses a charset inside content_type; Prometheus reads UTF-8 by default.
         return self.bytes(generate_latest(), content_type="text/plain; version=0.0.4")
+
+
+@app.page("/v1/sdk/{app_id}/conversion-data")
+class ConversionData(View):
+    """The latest decision for a device (R37), answered by the worker owning the key.
+
+    The collector checks the SDK key and forwards here; a worker that does
+    not own the key's partition forwards again to the one that does.
+    """
+
+    async def get(self, request: Request, app_id: str) -> Response:
+        from faust.exceptions import SameNode
+
+        from attrib.engine.conversion import conversion_key
+        from attrib.tables.conversion_data import conversion_data
+
+        device_id = request.query.get("device_id", "").strip()
+        if not device_id:
+            return self.json(
+                {"error": "missing_parameter", "detail": "device_id is required"}, status=400
+            )
+        key = conversion_key(app_id, device_id).encode()
+        try:
+            return await app.router.route_req(conversion_data.name, key, self.web, request)
+        except SameNode:
+            pass
+        except Exception:  # no owner known yet (rebalancing)
+            return self.json(
+                {"error": "not_ready", "detail": "the table's owner is not known yet"},
+                status=503,
+            )
+        value = conversion_data.get(key)
+        if value is None:
+            return self.json({"error": "not_found"}, status=404)
+        return self.bytes(value, content_type="application/json")

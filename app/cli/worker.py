@@ -22,10 +22,29 @@ def worker(host: str | None, port: int | None) -> None:
         os.environ["ATTRIB_WORKER_HOST"] = host
     if port:
         os.environ["ATTRIB_WORKER_PORT"] = str(port)
+    import asyncio
+
     from faust.worker import Worker
 
     from attrib.faust_app import app, settings
+    from attrib.kafka.client import ensure_topics
     from attrib.logs import configure_logging
+    from attrib.topics import topic_specs
 
     configure_logging(settings.log_level)
+    # Faust creates its internal topics, not the inputs and outputs of streams.md.
+    asyncio.run(_ensure_topics_with_retry(ensure_topics, settings, topic_specs(settings)))
     Worker(app, loglevel=settings.log_level.upper(), quiet=True).execute_from_commandline()
+
+
+async def _ensure_topics_with_retry(ensure, settings, specs, attempts: int = 60) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    for attempt in range(attempts):
+        try:
+            await ensure(settings, specs)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(1.0)

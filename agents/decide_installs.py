@@ -1,0 +1,124 @@
+"""Agent ``decide-installs``: gather the answers of an install, then decide it.
+
+Consumes ``CandidateBatch`` envelopes of ``install-candidates``, keyed like
+the ``pending-installs`` and ``devices`` tables (``app_id|device_key``). When
+the last answer of an install arrives, the pure function
+:func:`attrib.rules.decide.decide` decides it over the candidate touches,
+the app configuration in force (R22) and the device's history; the decision
+goes to ``attributions``, the device registry is updated, and the
+conversion-data answer is filed under each of the device's ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from attrib import channels
+from attrib.avro import codec
+from attrib.engine import devices as device_state
+from attrib.engine import pending, wire
+from attrib.engine.conversion import answer_json, conversion_key, install_answer
+from attrib.engine.convert import (
+    INSTALL_ID_FIELDS,
+    attribution_id_for,
+    attribution_record,
+    install_from_record,
+    rule_settings,
+    touch_from_record,
+)
+from attrib.engine.metrics import DECISION_LATENCY, DECISIONS, RECORDS_PRODUCED
+from attrib.engine.partitioning import partition_for
+from attrib.faust_app import app, settings
+from attrib.keys import device_record_key
+from attrib.rules.decide import decide
+from attrib.tables.app_configs import app_configs
+from attrib.tables.devices import devices
+from attrib.tables.pending_installs import pending_installs
+
+log = logging.getLogger(__name__)
+
+
+def _touches(raw: list[bytes]) -> list:
+    out = []
+    for record in codec.try_decode_many(raw, expect="Touch"):
+        if not isinstance(record, Exception):
+            out.append(touch_from_record(record))
+    return out
+
+
+@app.agent(channels.install_candidates, name="decide-installs", concurrency=1)
+async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
+    async for event in stream.events():
+        batch = wire.decode(event.message.value, "CandidateBatch")
+        # Read each pending key once per envelope, write it back once.
+        cache: dict[bytes, list[pending.PendingInstall]] = {}
+        completed: list[pending.PendingInstall] = []
+        for answer in batch["answers"]:
+            key = answer["install_key"].encode()
+            if key not in cache:
+                value = pending_installs.get(key)
+                cache[key] = (
+                    [] if value is None else wire.decode(value, "PendingInstalls")["installs"]
+                )
+            cache[key], done = pending.record_answer(
+                cache[key], answer["event_id"], answer["key"], answer["touches"]
+            )
+            if done is not None:
+                completed.append(done)
+        for key, entries in cache.items():
+            if entries:
+                pending_installs[key] = wire.encode("PendingInstalls", {"installs": entries})
+            elif key in pending_installs:
+                del pending_installs[key]
+        for done in completed:
+            await _decide(done)
+
+
+async def _decide(entry: pending.PendingInstall) -> None:
+    record = codec.decode(entry["install"], expect="Install")
+    app_id = record["app_id"]
+    config = app_configs.get(app_id)
+    if config is None:
+        log.warning("install of an unknown app dropped", extra={"fields": {"app_id": app_id}})
+        return
+    key = device_record_key(app_id, record["device_key"])
+    state_value = devices.get(key)
+    state = None if state_value is None else wire.decode(state_value, "DeviceState")
+    if device_state.decided_attribution_id(state, record["event_id"]):
+        return  # R26: decided already (a replayed answer)
+    install = install_from_record(record)
+    decision = decide(
+        install, _touches(entry["touches"]), rule_settings(config), device_state.history_of(state)
+    )
+    decided_ms = int(time.time() * 1000)
+    attribution = attribution_record(record, decision, decided_time=decided_ms)
+    encoded = codec.encode("Attribution", attribution)
+    await channels.attributions.send(key=key, value=encoded)
+    RECORDS_PRODUCED.labels(channels.attributions.get_topic_name()).inc()
+    DECISIONS.labels(decision.conversion_type, decision.match_type or "none").inc()
+    DECISION_LATENCY.observe(max(0, decided_ms - record["received_time"]) / 1000)
+    devices[key] = wire.encode(
+        "DeviceState",
+        device_state.apply_decision(
+            state,
+            install_time=record["event_time"],
+            decision=decision,
+            event_id=record["event_id"],
+            attribution_id=attribution_id_for(app_id, record["event_id"]),
+            attribution=encoded,
+        ),
+    )
+    answer = answer_json(install_answer(attribution, is_first_launch=True))
+    for field in INSTALL_ID_FIELDS:
+        value = record.get(field)
+        if not value:
+            continue
+        ckey = conversion_key(app_id, value)
+        await channels.conversion_updates.send(
+            key=ckey.encode(),
+            value=wire.encode(
+                "ConversionUpdate", {"key": ckey, "answer_json": answer, "decided_time": decided_ms}
+            ),
+            partition=partition_for(ckey.encode(), settings.topic_partitions),
+        )

@@ -1,0 +1,48 @@
+"""The conversion-data answer (http-api.md, R37) for a device's latest decision.
+
+The answer is computed when the decision is made and filed under every id of
+the device (``app_id|value`` for each valid identifier), because the SDK may
+ask with any of them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from attrib.keys import KEY_SEPARATOR
+
+
+def format_time(ms: int | None) -> str | None:
+    """``yyyy-mm-dd hh:mm:ss.sss`` UTC, as the API shows times."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def conversion_key(app_id: str, identifier_value: str) -> str:
+    return f"{app_id}{KEY_SEPARATOR}{identifier_value.strip().lower()}"
+
+
+def install_answer(attribution: dict[str, Any], *, is_first_launch: bool = True) -> dict[str, Any]:
+    """The answer for an install decision; null fields omitted."""
+    answer = {
+        "status": attribution["status"],
+        "media_source": attribution["media_source"],
+        "campaign": attribution.get("campaign"),
+        "adset": attribution.get("adset"),
+        "ad": attribution.get("ad"),
+        "touch_type": attribution.get("touch_type"),
+        "touch_time": format_time(attribution.get("touch_time")),
+        "install_time": format_time(attribution["install_time"]),
+        "match_type": attribution.get("match_type"),
+        "is_first_launch": is_first_launch,
+        "is_retargeting": attribution["is_retargeting"],
+        "conversion_type": attribution["conversion_type"],
+    }
+    return {k: v for k, v in answer.items() if v is not None}
+
+
+def answer_json(answer: dict[str, Any]) -> str:
+    return json.dumps(answer, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,24 @@
+"""Prometheus metrics of the stream worker (operations.md, Metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+RECORDS_CONSUMED = Counter(
+    "attrib_worker_records_consumed_total", "Records consumed by the worker", ["topic"]
+)
+RECORDS_PRODUCED = Counter(
+    "attrib_worker_records_produced_total", "Records produced by the worker", ["topic"]
+)
+DECISIONS = Counter(
+    "attrib_decisions_total", "Install decisions", ["conversion_type", "match_type"]
+)
+DECISION_LATENCY = Histogram(
+    "attrib_decision_latency_seconds",
+    "Install receive time to decision",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60),
+)
+PENDING_INSTALLS = Gauge("attrib_pending_installs", "Installs waiting in this worker")
+TABLE_RECOVERY = Gauge(
+    "attrib_table_recovery_in_progress", "1 while tables are being recovered from changelogs"
+)

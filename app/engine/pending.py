@@ -1,0 +1,63 @@
+"""Installs waiting to be decided: the value of one ``pending_installs`` key.
+
+An install waits ``decision_delay`` of processing time (R4), then asks the
+touch index for each of its lookup keys and waits for every answer. The
+value is a list of :data:`PendingInstall` dicts (one device may have several
+installs in flight); these pure functions are its only transitions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PendingInstall = dict[str, Any]
+
+#: The only "key" of an install that has nothing to look up: its answer is
+#: sent straight to the decision instead of through the touch index.
+NO_LOOKUP = "-"
+
+
+def new_entry(
+    *, event_id: str, install: bytes, arrived_ms: int, delay_ms: int, keys: list[str]
+) -> PendingInstall:
+    return {
+        "event_id": event_id,
+        "install": install,
+        "arrived_ms": arrived_ms,
+        "due_ms": arrived_ms + delay_ms,
+        "keys": keys or [NO_LOOKUP],
+        "answered": [],
+        "touches": [],
+    }
+
+
+def add(pending: list[PendingInstall], entry: PendingInstall) -> tuple[list[PendingInstall], bool]:
+    """``pending`` with ``entry`` added; False when its event id is already waiting (R26)."""
+    if any(p["event_id"] == entry["event_id"] for p in pending):
+        return pending, False
+    return [*pending, entry], True
+
+
+def record_answer(
+    pending: list[PendingInstall], event_id: str, key: str, touches: list[bytes]
+) -> tuple[list[PendingInstall], PendingInstall | None]:
+    """Apply one lookup answer. Returns the new list and, when the answer was the
+    last one the install waited for, the completed entry (removed from the list).
+
+    Answers for unknown installs (already decided) or keys already answered
+    (a lookup resent after a restart) change nothing.
+    """
+    for i, entry in enumerate(pending):
+        if entry["event_id"] != event_id:
+            continue
+        if key not in entry["keys"] or key in entry["answered"]:
+            return pending, None
+        updated = {
+            **entry,
+            "answered": [*entry["answered"], key],
+            "touches": [*entry["touches"], *touches],
+        }
+        if len(updated["answered"]) == len(updated["keys"]):
+            return pending[:i] + pending[i + 1 :], updated
+        return [*pending[:i], updated, *pending[i + 1 :]], None
+    return pending, None

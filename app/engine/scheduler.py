@@ -1,0 +1,40 @@
+"""Due times of pending installs, in processing time (R4).
+
+A heap of ``(due_ms, install_key, event_id)``. It lives in memory: after a
+restart or a rebalance it is rebuilt from the ``pending-installs`` table
+(the durable truth), and installs whose lookups were already sent get them
+again, which the decision tolerates (answers are applied once per key).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+
+class DueQueue:
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, bytes, str]] = []
+        self._queued: set[tuple[bytes, str]] = set()
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, due_ms: int, install_key: bytes, event_id: str) -> None:
+        item = (install_key, event_id)
+        if item in self._queued:
+            return
+        self._queued.add(item)
+        heapq.heappush(self._heap, (due_ms, install_key, event_id))
+
+    def pop_due(self, now_ms: int) -> list[tuple[bytes, str]]:
+        """Every queued install whose due time has come, earliest first."""
+        due = []
+        while self._heap and self._heap[0][0] <= now_ms:
+            _, key, event_id = heapq.heappop(self._heap)
+            self._queued.discard((key, event_id))
+            due.append((key, event_id))
+        return due
+
+    def clear(self) -> None:
+        self._heap.clear()
+        self._queued.clear()

@@ -1,0 +1,19 @@
+"""Table ``conversion-data``: the answer of ``GET /v1/sdk/{app}/conversion-data``.
+
+Key: ``app_id|identifier value`` (lowercase), one entry per id of a device,
+so the SDK may ask with any of them. Value: the answer as JSON (UTF-8).
+Faust's router finds the worker that owns a key with Kafka's partitioner,
+the same function that placed it.
+"""
+
+from __future__ import annotations
+
+from attrib.faust_app import app, settings
+
+conversion_data = app.Table(
+    "conversion-data",
+    key_type=bytes,
+    value_type=bytes,
+    partitions=settings.topic_partitions,
+    help="Conversion data answers by app and device identifier.",
+)

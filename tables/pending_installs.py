@@ -1,0 +1,19 @@
+"""Table ``pending-installs``: installs waiting for ``decision_delay`` and their lookups.
+
+Key: ``app_id|device_key``. Value: a ``PendingInstalls`` record. Because it
+is a changelogged table, installs pending when a worker stops are recovered
+by the next owner of the partition, which sends their lookups again (R4:
+nothing is lost in a restart).
+"""
+
+from __future__ import annotations
+
+from attrib.faust_app import app, settings
+
+pending_installs = app.Table(
+    "pending-installs",
+    key_type=bytes,
+    value_type=bytes,
+    partitions=settings.topic_partitions,
+    help="Installs waiting to be decided.",
+)

@@ -1,0 +1,198 @@
+"""The attribution join on the real broker: records in, decisions out.
+
+Each test runs a real ``attrib worker`` process with its own topics and
+state, produces Avro touches and installs as the collector would, and reads
+the decisions from ``attributions``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.engine.harness import (
+    ANDROID_APP,
+    WorkerProcess,
+    install_record,
+    now_ms,
+    produce_installs,
+    produce_raw,
+    produce_touches,
+    read_records,
+    setup_deployment,
+    touch_record,
+)
+
+pytestmark = pytest.mark.integration
+
+HOUR = 3_600_000
+
+
+def _gaid() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def app_id() -> str:
+    return "com.example.game"
+
+
+@pytest.fixture
+async def deployment(isolated_settings, app_id):
+    await setup_deployment(isolated_settings, app_id, dict(ANDROID_APP))
+    return isolated_settings
+
+
+async def test_id_referrer_and_organic_decisions(deployment, app_id) -> None:
+    s = deployment
+    t0 = now_ms()
+    gaid_a, gaid_b, gaid_c = _gaid(), _gaid(), _gaid()
+    by_id = touch_record(app_id, touch_time=t0 - HOUR, ids={"advertising_id": gaid_a})
+    by_ref = touch_record(
+        app_id, touch_time=t0 - 2 * HOUR, media_source="netB", ip=None, user_agent=None
+    )
+    await produce_touches(s, [by_id, by_ref])
+    worker = WorkerProcess(s, decision_delay="1s")
+    worker.start()
+    try:
+        installs = [
+            install_record(app_id, install_time=t0, ids={"advertising_id": gaid_a}, ip="192.0.2.1"),
+            install_record(
+                app_id,
+                install_time=t0,
+                ids={"advertising_id": gaid_b},
+                ip="192.0.2.2",
+                referrer=f"attrib_touch_id={by_ref['touch_id']}&pid=netB",
+            ),
+            install_record(app_id, install_time=t0, ids={"advertising_id": gaid_c}, ip="192.0.2.3"),
+        ]
+        await produce_installs(s, installs)
+        decisions = await read_records(s, "attributions", expect=3)
+        by_event = {d["install_event_id"]: d for d in decisions}
+        assert len(by_event) == 3, worker.log_tail()
+
+        a = by_event[installs[0]["event_id"]]
+        assert (a["status"], a["match_type"], a["media_source"]) == ("non_organic", "id", "netA")
+        assert a["touch_id"] == by_id["touch_id"]
+        assert a["ctit_seconds"] == 3600
+        assert a["conversion_type"] == "install"
+        assert a["lookback"] == "7d"
+
+        b = by_event[installs[1]["event_id"]]
+        assert (b["match_type"], b["media_source"]) == ("referrer", "netB")
+
+        c = by_event[installs[2]["event_id"]]
+        assert (c["status"], c["media_source"], c["touch_id"]) == ("organic", "organic", None)
+
+        # R37: conversion data answers for the device's id, served by the worker.
+        status, body = worker.get(f"/v1/sdk/{app_id}/conversion-data?device_id={gaid_a.upper()}")
+        assert status == 200, body
+        assert body["media_source"] == "netA"
+        assert body["status"] == "non_organic"
+        assert body["is_first_launch"] is True
+        status, _ = worker.get(f"/v1/sdk/{app_id}/conversion-data?device_id={_gaid()}")
+        assert status == 404
+    finally:
+        worker.stop()
+
+
+async def test_late_touch_inside_decision_delay_counts(deployment, app_id) -> None:
+    s = deployment
+    worker = WorkerProcess(s, decision_delay="3s")
+    worker.start()
+    try:
+        gaid = _gaid()
+        t0 = now_ms()
+        install = install_record(app_id, install_time=t0, ids={"advertising_id": gaid})
+        await produce_installs(s, [install])
+        await asyncio.sleep(0.5)  # the install is waiting; the touch arrives late
+        await produce_touches(
+            s, [touch_record(app_id, touch_time=t0 - 60_000, ids={"advertising_id": gaid})]
+        )
+        [decision] = await read_records(s, "attributions", expect=1)
+        assert decision["status"] == "non_organic", worker.log_tail()
+        assert decision["match_type"] == "id"
+        assert decision["decided_time"] - decision["received_time"] >= 3_000
+    finally:
+        worker.stop()
+
+
+async def test_repeated_install_event_is_decided_once(deployment, app_id) -> None:
+    s = deployment
+    worker = WorkerProcess(s, decision_delay="0s")
+    worker.start()
+    try:
+        install = install_record(app_id, install_time=now_ms(), ids={"advertising_id": _gaid()})
+        await produce_installs(s, [install])
+        await read_records(s, "attributions", expect=1)
+        await produce_installs(s, [install])  # the SDK retried (R26)
+        await asyncio.sleep(3)
+        decisions = await read_records(s, "attributions", expect=2, within=3)
+        assert len(decisions) == 1
+    finally:
+        worker.stop()
+
+
+async def test_bad_records_go_to_dead_letter_and_the_worker_goes_on(deployment, app_id) -> None:
+    s = deployment
+    worker = WorkerProcess(s, decision_delay="0s")
+    worker.start()
+    try:
+        await produce_raw(s, "installs", b"not avro at all", key=b"k")
+        unknown_app = install_record(
+            "no.such.app", install_time=now_ms(), ids={"advertising_id": _gaid()}
+        )
+        good = install_record(app_id, install_time=now_ms(), ids={"advertising_id": _gaid()})
+        await produce_installs(s, [unknown_app, good])
+        dead = await read_records(s, "dead-letter", expect=2)
+        reasons = sorted(d["reason"] for d in dead)
+        assert reasons == ["bad_marker", "unknown_app"]
+        assert all(d["topic"] == s.topic("installs") for d in dead)
+        assert any(d["raw"] == b"not avro at all" for d in dead)
+        [decision] = await read_records(s, "attributions", expect=1)
+        assert decision["install_event_id"] == good["event_id"]
+    finally:
+        worker.stop()
+
+
+async def test_restart_between_touch_and_install_recovers_from_changelog(
+    deployment, app_id
+) -> None:
+    """The worker indexes a touch, stops, loses its RocksDB folder, and still decides."""
+    s = deployment
+    gaid = _gaid()
+    t0 = now_ms()
+    worker = WorkerProcess(s, decision_delay="0s")
+    worker.start()
+    try:
+        await produce_touches(
+            s, [touch_record(app_id, touch_time=t0 - HOUR, ids={"advertising_id": gaid})]
+        )
+        # Wait until the touch is indexed (its changelog record exists).
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            _, metrics = worker.get("/metrics")
+            text = metrics.decode() if isinstance(metrics, bytes) else str(metrics)
+            if "touch-index" in text and "attrib_worker_records_consumed_total" in text:
+                break
+            await asyncio.sleep(0.3)
+        await asyncio.sleep(2)  # the changelog write is acknowledged
+    finally:
+        worker.stop()
+    shutil.rmtree(Path(s.data_dir) / "worker" / "tables")
+
+    again = WorkerProcess(s, decision_delay="0s")
+    again.start()
+    try:
+        install = install_record(app_id, install_time=t0, ids={"advertising_id": gaid})
+        await produce_installs(s, [install])
+        [decision] = await read_records(s, "attributions", expect=1)
+        assert decision["status"] == "non_organic", again.log_tail()
+        assert decision["match_type"] == "id"
+    finally:
+        again.stop()
