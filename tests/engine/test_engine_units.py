@@ -1,0 +1,149 @@
+"""The engine's pure parts: keys, partitions, touch lists, pending installs, devices."""
+
+from __future__ import annotations
+
+from aiokafka.partitioner import DefaultPartitioner
+
+from attrib.engine import devices, pending, touch_lists
+from attrib.engine.conversion import conversion_key, format_time, install_answer
+from attrib.engine.convert import attribution_id_for, install_from_record, touch_from_record
+from attrib.engine.index import HORIZON_MS, install_lookup_keys, touch_index_keys
+from attrib.engine.partitioning import partition_for
+from attrib.engine.scheduler import DueQueue
+from attrib.rules.model import Decision
+from tests.engine.harness import install_record, touch_record
+
+DAY = 86_400_000
+GAID = "2f1e6a7c-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def test_partition_for_matches_kafkas_default_partitioner() -> None:
+    partitioner = DefaultPartitioner()
+    for n in (1, 2, 4, 12):
+        parts = list(range(n))
+        for i in range(200):
+            key = f"com.app|advertising_id:{i}".encode()
+            assert partition_for(key, n) == partitioner(key, parts, parts)
+
+
+def test_touch_index_keys_cover_referrer_id_and_fingerprint() -> None:
+    touch = touch_from_record(
+        touch_record("app", touch_time=0, touch_id="t1", ids={"advertising_id": GAID})
+    )
+    keys = touch_index_keys(touch)
+    assert keys == ["r|app|t1", f"i|app|advertising_id:{GAID}", "p|app|198.51.100.7|android|14"]
+
+
+def test_impressions_are_not_filed_by_referrer() -> None:
+    touch = touch_from_record(
+        touch_record("app", touch_type="impression", touch_time=0, touch_id="t1", ip=None)
+    )
+    assert touch_index_keys(touch) == []
+
+
+def test_install_lookup_keys_match_the_touch_keys() -> None:
+    install = install_from_record(
+        install_record("app", install_time=0, ids={"advertising_id": GAID, "idfv": GAID},
+                       referrer="attrib_touch_id=t1&pid=netA")
+    )
+    keys = install_lookup_keys(install)
+    assert keys == ["r|app|t1", f"i|app|advertising_id:{GAID}", "p|app|198.51.100.7|android|14"]
+    assert not any("idfv" in k for k in keys)  # idfv never appears on touches
+
+
+def test_merge_dedups_orders_newest_first_and_prunes_by_event_time() -> None:
+    key = "i|app|advertising_id:x"
+    old = ("old", 1_000, b"o")
+    merged = touch_lists.merge([old], [("a", 5 * DAY, b"a"), ("a", 5 * DAY, b"dup"),
+                                       ("b", 6 * DAY, b"b")], key=key, watermark_ms=6 * DAY)
+    assert [e[0] for e in merged] == ["b", "a", "old"]
+    pruned = touch_lists.merge(merged, [], key=key, watermark_ms=1_000 + HORIZON_MS["i"] + 1)
+    assert "old" not in [e[0] for e in pruned]
+
+
+def test_fingerprint_keys_expire_after_a_day_referrer_after_thirty() -> None:
+    entries = [("t", 0, b"x")]
+    assert touch_lists.unexpired(entries, key="p|a|ip|android|14", watermark_ms=DAY) == entries
+    assert touch_lists.unexpired(entries, key="p|a|ip|android|14", watermark_ms=DAY + 1) == []
+    assert touch_lists.unexpired(entries, key="r|a|t", watermark_ms=30 * DAY) == entries
+    assert touch_lists.unexpired(entries, key="r|a|t", watermark_ms=30 * DAY + 1) == []
+
+
+def test_candidates_exclude_touches_after_install() -> None:
+    entries = [("late", 101, b"late"), ("at", 100, b"at"), ("before", 50, b"before")]
+    assert touch_lists.candidates(entries, install_time=100, key="i|a|x") == [b"at", b"before"]
+
+
+def test_lists_are_bounded() -> None:
+    many = [(f"t{i}", i, b"") for i in range(1_500)]
+    assert len(touch_lists.merge([], many, key="i|a|x", watermark_ms=1_500)) == 1_000
+
+
+def test_pending_install_completes_after_every_answer_once() -> None:
+    entry = pending.new_entry(event_id="e1", install=b"i", arrived_ms=10, delay_ms=1_000,
+                              keys=["k1", "k2"])
+    assert entry["due_ms"] == 1_010
+    entries, added = pending.add([], entry)
+    assert added
+    assert pending.add(entries, entry) == (entries, False)
+    entries, done = pending.record_answer(entries, "e1", "k1", [b"t1"])
+    assert done is None
+    entries, done = pending.record_answer(entries, "e1", "k1", [b"t1"])  # resent lookup
+    assert done is None
+    entries, done = pending.record_answer(entries, "e1", "k2", [b"t2"])
+    assert done is not None
+    assert done["touches"] == [b"t1", b"t2"]
+    assert entries == []
+    assert pending.record_answer(entries, "e1", "k2", []) == ([], None)
+
+
+def test_install_without_lookup_keys_waits_for_the_direct_answer() -> None:
+    entry = pending.new_entry(event_id="e", install=b"", arrived_ms=0, delay_ms=0, keys=[])
+    assert entry["keys"] == [pending.NO_LOOKUP]
+
+
+def test_device_state_tracks_history_and_decided_events() -> None:
+    install = Decision(conversion_type="install", status="organic")
+    state = devices.apply_decision(None, install_time=100, decision=install, event_id="e1",
+                                   attribution_id="a1", attribution=b"A")
+    history = devices.history_of(state)
+    assert history is not None
+    assert (history.first_install_time, history.attribution_install_time) == (100, 100)
+    assert devices.decided_attribution_id(state, "e1") == "a1"
+    reinstall = Decision(conversion_type="reinstall", status="organic")
+    state = devices.apply_decision(state, install_time=500, decision=reinstall, event_id="e2",
+                                   attribution_id="a2", attribution=b"B")
+    history = devices.history_of(state)
+    assert history is not None
+    assert history.attribution_install_time == 100  # a reinstall creates no attribution
+    assert history.last_install_time == 500
+    for i in range(100):
+        state = devices.apply_decision(state, install_time=600 + i, decision=install,
+                                       event_id=f"x{i}", attribution_id="z", attribution=b"")
+    assert len(state["decided"]) == devices.MAX_DECIDED
+
+
+def test_due_queue_orders_and_deduplicates() -> None:
+    q = DueQueue()
+    q.push(30, b"k", "b")
+    q.push(10, b"k", "a")
+    q.push(10, b"k", "a")
+    assert len(q) == 2
+    assert q.pop_due(5) == []
+    assert q.pop_due(30) == [(b"k", "a"), (b"k", "b")]
+
+
+def test_conversion_answer_omits_nulls_and_formats_times() -> None:
+    answer = install_answer({"status": "organic", "media_source": "organic", "campaign": None,
+                             "install_time": 1764000000123, "touch_time": None,
+                             "is_retargeting": False, "conversion_type": "install"})
+    assert answer == {"status": "organic", "media_source": "organic",
+                      "install_time": "2025-11-24 16:00:00.123", "is_first_launch": True,
+                      "is_retargeting": False, "conversion_type": "install"}
+    assert format_time(0) == "1970-01-01 00:00:00.000"
+    assert conversion_key("app", " ABC ") == "app|abc"
+
+
+def test_attribution_id_is_stable_per_install_event() -> None:
+    assert attribution_id_for("a", "e") == attribution_id_for("a", "e")
+    assert attribution_id_for("a", "e") != attribution_id_for("a", "f")
