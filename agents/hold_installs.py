@@ -58,6 +58,8 @@ def store_pending(key: bytes, entries: list[pending.PendingInstall]) -> None:
 @app.agent(channels.installs, name="hold-installs", concurrency=1)
 async def hold_installs(stream) -> None:  # type: ignore[no-untyped-def]
     delay_ms = settings.decision_delay_ms
+    # R22 needs the configuration in force: never judge an install before it is loaded.
+    await app_configs.cache.wait_loaded()
     async for events in stream.take_events(BATCH, within=WITHIN_S):
         decoded = codec.try_decode_many([e.message.value for e in events], expect="Install")
         now_ms = _now_ms()
@@ -76,7 +78,7 @@ async def hold_installs(stream) -> None:  # type: ignore[no-untyped-def]
                 continue
             key = device_record_key(record["app_id"], record["device_key"])
             # Table operations belong to this event's partition (co-partitioning).
-            stream._set_current_event(event)
+            channels.bind_event(event)
             if device_state.decided_attribution_id(_device(devices.get(key)), record["event_id"]):
                 continue  # R26: this install event was decided already
             install = install_from_record(record)
@@ -91,7 +93,6 @@ async def hold_installs(stream) -> None:  # type: ignore[no-untyped-def]
             if added:
                 store_pending(key, entries)
                 due_queue.push(entry["due_ms"], key, entry["event_id"])
-        stream._set_current_event(None)
         PENDING_INSTALLS.set(len(due_queue))
 
 

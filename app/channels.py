@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 
 import faust
+from faust.streams import _current_event
 
 from attrib import topics
 from attrib.avro import codec
@@ -79,3 +81,15 @@ async def send_dead_letter(
         extra={"fields": {"topic": message.topic, "offset": message.offset, "reason": reason}},
     )
     await dead_letter.send(value=codec.encode("DeadLetter", record))
+
+
+def bind_event(event: faust.types.EventT) -> None:
+    """Make ``event`` the current event of this task for table operations.
+
+    Faust tables write to the partition of the current event. An agent that
+    takes a batch (``take_events``) processes events outside Faust's per-event
+    iteration, so it names the event each table operation belongs to. Only the
+    task's context variable is set, never ``stream.current_event``, which the
+    take buffer reads concurrently to track acknowledgements.
+    """
+    _current_event.set(weakref.ref(event))

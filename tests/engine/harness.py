@@ -277,3 +277,33 @@ async def read_records(
         return out
     finally:
         await consumer.stop()
+
+
+def index_entries(touches: list[dict[str, Any]]) -> int:
+    """How many touch-index entries the worker files for ``touches``."""
+    from attrib.engine.convert import touch_from_record
+    from attrib.engine.index import touch_index_keys
+
+    return sum(len(touch_index_keys(touch_from_record(t))) for t in touches)
+
+
+def wait_indexed(worker: WorkerProcess, entries: int, within: float = 60) -> None:
+    """Block until the worker has stored ``entries`` touch-index entries.
+
+    Touches and installs are different topics, consumed independently: a
+    test that wants a touch to be *received before* its install (R4) waits
+    for it to be indexed, as a live system does through ``decision_delay``.
+    """
+    topic = f"{worker.settings.faust_app_id}-touch-index"
+    deadline = time.monotonic() + within
+    seen = 0.0
+    while time.monotonic() < deadline:
+        _, body = worker.get("/metrics")
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        for line in text.splitlines():
+            if line.startswith("attrib_worker_records_consumed_total") and f'"{topic}"' in line:
+                seen = float(line.rsplit(" ", 1)[1])
+        if seen >= entries:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"only {seen} of {entries} index entries stored:\n{worker.log_tail()}")

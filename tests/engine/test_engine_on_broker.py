@@ -18,6 +18,7 @@ import pytest
 from tests.engine.harness import (
     ANDROID_APP,
     WorkerProcess,
+    index_entries,
     install_record,
     now_ms,
     produce_installs,
@@ -26,6 +27,7 @@ from tests.engine.harness import (
     read_records,
     setup_deployment,
     touch_record,
+    wait_indexed,
 )
 
 pytestmark = pytest.mark.integration
@@ -60,6 +62,7 @@ async def test_id_referrer_and_organic_decisions(deployment, app_id) -> None:
     worker = WorkerProcess(s, decision_delay="1s")
     worker.start()
     try:
+        wait_indexed(worker, index_entries([by_id, by_ref]))
         installs = [
             install_record(app_id, install_time=t0, ids={"advertising_id": gaid_a}, ip="192.0.2.1"),
             install_record(
@@ -90,7 +93,13 @@ async def test_id_referrer_and_organic_decisions(deployment, app_id) -> None:
         assert (c["status"], c["media_source"], c["touch_id"]) == ("organic", "organic", None)
 
         # R37: conversion data answers for the device's id, served by the worker.
-        status, body = worker.get(f"/v1/sdk/{app_id}/conversion-data?device_id={gaid_a.upper()}")
+        # R37: within 1 s of the decision (which we have already seen) it is answered.
+        deadline = time.monotonic() + 1.0
+        status, body = 0, None
+        while time.monotonic() < deadline and status != 200:
+            status, body = worker.get(
+                f"/v1/sdk/{app_id}/conversion-data?device_id={gaid_a.upper()}"
+            )
         assert status == 200, body
         assert body["media_source"] == "netA"
         assert body["status"] == "non_organic"
@@ -170,18 +179,10 @@ async def test_restart_between_touch_and_install_recovers_from_changelog(
     worker = WorkerProcess(s, decision_delay="0s")
     worker.start()
     try:
-        await produce_touches(
-            s, [touch_record(app_id, touch_time=t0 - HOUR, ids={"advertising_id": gaid})]
-        )
-        # Wait until the touch is indexed (its changelog record exists).
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            _, metrics = worker.get("/metrics")
-            text = metrics.decode() if isinstance(metrics, bytes) else str(metrics)
-            if "touch-index" in text and "attrib_worker_records_consumed_total" in text:
-                break
-            await asyncio.sleep(0.3)
-        await asyncio.sleep(2)  # the changelog write is acknowledged
+        touch = touch_record(app_id, touch_time=t0 - HOUR, ids={"advertising_id": gaid})
+        await produce_touches(s, [touch])
+        wait_indexed(worker, index_entries([touch]))
+        await asyncio.sleep(1)  # the changelog write is acknowledged
     finally:
         worker.stop()
     shutil.rmtree(Path(s.data_dir) / "worker" / "tables")

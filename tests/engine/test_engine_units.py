@@ -43,8 +43,12 @@ def test_impressions_are_not_filed_by_referrer() -> None:
 
 def test_install_lookup_keys_match_the_touch_keys() -> None:
     install = install_from_record(
-        install_record("app", install_time=0, ids={"advertising_id": GAID, "idfv": GAID},
-                       referrer="attrib_touch_id=t1&pid=netA")
+        install_record(
+            "app",
+            install_time=0,
+            ids={"advertising_id": GAID, "idfv": GAID},
+            referrer="attrib_touch_id=t1&pid=netA",
+        )
     )
     keys = install_lookup_keys(install)
     assert keys == ["r|app|t1", f"i|app|advertising_id:{GAID}", "p|app|198.51.100.7|android|14"]
@@ -54,8 +58,12 @@ def test_install_lookup_keys_match_the_touch_keys() -> None:
 def test_merge_dedups_orders_newest_first_and_prunes_by_event_time() -> None:
     key = "i|app|advertising_id:x"
     old = ("old", 1_000, b"o")
-    merged = touch_lists.merge([old], [("a", 5 * DAY, b"a"), ("a", 5 * DAY, b"dup"),
-                                       ("b", 6 * DAY, b"b")], key=key, watermark_ms=6 * DAY)
+    merged = touch_lists.merge(
+        [old],
+        [("a", 5 * DAY, b"a"), ("a", 5 * DAY, b"dup"), ("b", 6 * DAY, b"b")],
+        key=key,
+        watermark_ms=6 * DAY,
+    )
     assert [e[0] for e in merged] == ["b", "a", "old"]
     pruned = touch_lists.merge(merged, [], key=key, watermark_ms=1_000 + HORIZON_MS["i"] + 1)
     assert "old" not in [e[0] for e in pruned]
@@ -80,8 +88,9 @@ def test_lists_are_bounded() -> None:
 
 
 def test_pending_install_completes_after_every_answer_once() -> None:
-    entry = pending.new_entry(event_id="e1", install=b"i", arrived_ms=10, delay_ms=1_000,
-                              keys=["k1", "k2"])
+    entry = pending.new_entry(
+        event_id="e1", install=b"i", arrived_ms=10, delay_ms=1_000, keys=["k1", "k2"]
+    )
     assert entry["due_ms"] == 1_010
     entries, added = pending.add([], entry)
     assert added
@@ -104,22 +113,40 @@ def test_install_without_lookup_keys_waits_for_the_direct_answer() -> None:
 
 def test_device_state_tracks_history_and_decided_events() -> None:
     install = Decision(conversion_type="install", status="organic")
-    state = devices.apply_decision(None, install_time=100, decision=install, event_id="e1",
-                                   attribution_id="a1", attribution=b"A")
+    state = devices.apply_decision(
+        None,
+        install_time=100,
+        decision=install,
+        event_id="e1",
+        attribution_id="a1",
+        attribution=b"A",
+    )
     history = devices.history_of(state)
     assert history is not None
     assert (history.first_install_time, history.attribution_install_time) == (100, 100)
     assert devices.decided_attribution_id(state, "e1") == "a1"
     reinstall = Decision(conversion_type="reinstall", status="organic")
-    state = devices.apply_decision(state, install_time=500, decision=reinstall, event_id="e2",
-                                   attribution_id="a2", attribution=b"B")
+    state = devices.apply_decision(
+        state,
+        install_time=500,
+        decision=reinstall,
+        event_id="e2",
+        attribution_id="a2",
+        attribution=b"B",
+    )
     history = devices.history_of(state)
     assert history is not None
     assert history.attribution_install_time == 100  # a reinstall creates no attribution
     assert history.last_install_time == 500
     for i in range(100):
-        state = devices.apply_decision(state, install_time=600 + i, decision=install,
-                                       event_id=f"x{i}", attribution_id="z", attribution=b"")
+        state = devices.apply_decision(
+            state,
+            install_time=600 + i,
+            decision=install,
+            event_id=f"x{i}",
+            attribution_id="z",
+            attribution=b"",
+        )
     assert len(state["decided"]) == devices.MAX_DECIDED
 
 
@@ -134,12 +161,25 @@ def test_due_queue_orders_and_deduplicates() -> None:
 
 
 def test_conversion_answer_omits_nulls_and_formats_times() -> None:
-    answer = install_answer({"status": "organic", "media_source": "organic", "campaign": None,
-                             "install_time": 1764000000123, "touch_time": None,
-                             "is_retargeting": False, "conversion_type": "install"})
-    assert answer == {"status": "organic", "media_source": "organic",
-                      "install_time": "2025-11-24 16:00:00.123", "is_first_launch": True,
-                      "is_retargeting": False, "conversion_type": "install"}
+    answer = install_answer(
+        {
+            "status": "organic",
+            "media_source": "organic",
+            "campaign": None,
+            "install_time": 1764000000123,
+            "touch_time": None,
+            "is_retargeting": False,
+            "conversion_type": "install",
+        }
+    )
+    assert answer == {
+        "status": "organic",
+        "media_source": "organic",
+        "install_time": "2025-11-24 16:00:00.123",
+        "is_first_launch": True,
+        "is_retargeting": False,
+        "conversion_type": "install",
+    }
     assert format_time(0) == "1970-01-01 00:00:00.000"
     assert conversion_key("app", " ABC ") == "app|abc"
 

@@ -1,0 +1,373 @@
+"""Attribution engine benchmark: decisions/s over a backlog, latency, and the ceiling.
+
+Run against the local broker (``attrib local up --only kafka``)::
+
+    .venv/bin/python bench/engine.py                     # 100k touches, 10k installs
+    .venv/bin/python bench/engine.py --touches 1000000   # the issue's 1 M backlog
+    .venv/bin/python bench/engine.py --profile           # + where the worker's time goes
+
+In one run, on the same broker and the same records:
+
+1. ceiling: raw aiokafka consume -> produce pass-through of the backlog;
+2. backlog: one ``attrib worker`` process decides every install of a
+   pre-filled backlog (10 touches per install), timed from ready to the last
+   decision; also the RocksDB bytes per indexed touch after it;
+3. latency: installs offered at a steady rate to a live worker
+   (``decision_delay=0s``), p50/p99 of decided_time - received_time.
+
+Numbers on a shared 2-core machine are noisy: compare the ratios of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pstats
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiokafka import TopicPartition
+from rocksdict import AccessType, Rdict
+
+from attrib.avro import codec
+from attrib.config import validate_app_config
+from attrib.kafka.client import ensure_topics, make_consumer, make_producer
+from attrib.keys import device_record_key, touch_record_key
+from attrib.registry import AppConfigCache, AppRegistryWriter
+from attrib.settings import Settings, load_settings
+from attrib.topics import TopicSpec, topic_specs
+
+APP = "bench.app"
+UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile"
+SOURCES = ["netA", "netA", "netA", "netB", "netB", "netC", "netD"]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def progress(msg: str) -> None:
+    print(f"  .. {msg}", file=sys.stderr, flush=True)
+
+
+def make_records(installs: int, touches_per_install: int, t0: int) -> tuple[list, list]:
+    """Touches and installs: each install shares an id with some of its touches."""
+    rng = random.Random(7)
+    touches, install_records = [], []
+    for i in range(installs):
+        gaid = str(uuid.UUID(int=rng.getrandbits(128)))
+        ip = f"10.{i % 250}.{(i // 250) % 250}.{i % 97}"
+        for j in range(touches_per_install):
+            matched = j < 3
+            ids = {"advertising_id": gaid} if matched else {}
+            touches.append(
+                {
+                    "touch_id": f"t{i}-{j}",
+                    "touch_type": "click" if j % 3 else "impression",
+                    "app_id": APP,
+                    "device_key": f"advertising_id:{gaid}" if matched else None,
+                    "media_source": rng.choice(SOURCES),
+                    "campaign": "c1",
+                    "campaign_id": None,
+                    "adset": None,
+                    "adset_id": None,
+                    "ad": None,
+                    "ad_id": None,
+                    "site_id": "s1",
+                    "sub_site_id": None,
+                    "network_click_id": None,
+                    "advertising_id": ids.get("advertising_id"),
+                    "idfa": None,
+                    "android_id": None,
+                    "oaid": None,
+                    "ip": ip if j == 5 else f"172.16.{j}.{i % 250}",
+                    "user_agent": UA,
+                    "is_retargeting": False,
+                    "click_lookback_ms": None,
+                    "view_lookback_ms": None,
+                    "touch_time": t0 - rng.randint(60_000, 6 * 86_400_000),
+                    "received_time": t0,
+                }
+            )
+        install_records.append(install(i, gaid, ip, t0))
+    return touches, install_records
+
+
+def install(i: int, gaid: str, ip: str, t0: int, received: int | None = None) -> dict[str, Any]:
+    return {
+        "event_id": f"e{i}-{uuid.uuid4().hex[:8]}",
+        "app_id": APP,
+        "device_key": f"advertising_id:{gaid}",
+        "advertising_id": gaid,
+        "idfa": None,
+        "idfv": None,
+        "android_id": None,
+        "oaid": None,
+        "customer_user_id": None,
+        "platform": "android",
+        "app_version": "1.0",
+        "os_version": "14",
+        "ip": ip,
+        "user_agent": None,
+        "install_referrer": None,
+        "install_begin_ts": None,
+        "event_time": t0,
+        "received_time": received or t0,
+    }
+
+
+async def produce(settings: Settings, touches: list, installs: list) -> None:
+    producer = make_producer(settings, linger_ms=20, max_batch_size=512 * 1024)
+    await producer.start()
+    try:
+        futures = []
+        for n, t in enumerate(touches):
+            topic = settings.topic("clicks" if t["touch_type"] == "click" else "impressions")
+            key = touch_record_key(APP, t["device_key"], t["touch_id"])
+            futures.append(await producer.send(topic, codec.encode("Touch", t), key=key))
+            if n % 50_000 == 0:
+                progress(f"produced {n:,} touches")
+        for i in installs:
+            key = device_record_key(APP, i["device_key"])
+            futures.append(
+                await producer.send(settings.topic("installs"), codec.encode("Install", i), key=key)
+            )
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def ceiling(settings: Settings, total: int) -> float:
+    """Raw aiokafka consume -> produce of every backlog record; records/s."""
+    out = settings.topic("bench-passthrough")
+    await ensure_topics(settings, [TopicSpec(out, settings.topic_partitions, 1)])
+    consumer = make_consumer(settings, max_poll_records=5_000)
+    producer = make_producer(settings, linger_ms=20, max_batch_size=512 * 1024)
+    await consumer.start()
+    await producer.start()
+    try:
+        tps = [
+            TopicPartition(settings.topic(name), p)
+            for name in ("clicks", "impressions", "installs")
+            for p in range(settings.topic_partitions)
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen, started, futures = 0, time.perf_counter(), []
+        while seen < total:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5_000)
+            for records in batch.values():
+                for r in records:
+                    futures.append(await producer.send(out, r.value, key=r.key))
+                seen += sum(len(v) for v in batch.values())
+            if len(futures) > 20_000:
+                await asyncio.gather(*futures)
+                futures.clear()
+        await asyncio.gather(*futures)
+        return seen / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def count_records(settings: Settings, topic: str, want: int, deadline_s: float) -> list:
+    consumer = make_consumer(settings, max_poll_records=10_000)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(settings.topic(topic), p) for p in range(settings.topic_partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        out: list = []
+        deadline = time.monotonic() + deadline_s
+        last = 0
+        while len(out) < want and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                out.extend(records)
+            if len(out) - last >= max(1, want // 10):
+                progress(f"{topic}: {len(out):,}/{want:,}")
+                last = len(out)
+        return out
+    finally:
+        await consumer.stop()
+
+
+class Worker:
+    def __init__(self, settings: Settings, *, profile: Path | None = None) -> None:
+        self.port = 16600 + random.randint(0, 300)
+        self.env = dict(os.environ)
+        self.env.update(
+            ATTRIB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+            ATTRIB_TOPIC_PREFIX=settings.topic_prefix,
+            ATTRIB_FAUST_APP_ID=settings.faust_app_id,
+            ATTRIB_DATA_DIR=settings.data_dir,
+            ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
+            ATTRIB_DECISION_DELAY="0s",
+        )
+        argv = [sys.executable]
+        if profile is not None:
+            argv += ["-m", "cProfile", "-o", str(profile)]
+        argv += ["-m", "attrib.cli", "worker", "--port", str(self.port)]
+        self.log = open(Path(settings.data_dir) / "bench-worker.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(argv, env=self.env, stdout=self.log, stderr=self.log)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("worker not ready")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=120)
+
+
+def du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+async def register(settings: Settings) -> None:
+    await ensure_topics(settings, topic_specs(settings))
+    cache = AppConfigCache(settings)
+    await cache.start()
+    writer = AppRegistryWriter(settings, cache)
+    await writer.start()
+    try:
+        await writer.put(
+            validate_app_config(
+                APP,
+                {
+                    "platform": "android",
+                    "store_url": "https://play.google.com/store/apps/details?id=x",
+                },
+            )
+        )
+    finally:
+        await writer.stop()
+        await cache.stop()
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--touches", type=int, default=100_000)
+    parser.add_argument("--per-install", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=100, help="installs/s offered for latency")
+    parser.add_argument("--seconds", type=int, default=15, help="length of the latency run")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    base = load_settings()
+    tag = uuid.uuid4().hex[:8]
+    tmp = Path(tempfile.mkdtemp(prefix="attrib-bench-"))
+    settings = load_settings(
+        env={},
+        kafka_bootstrap=base.kafka_bootstrap,
+        topic_prefix=f"bench{tag}.",
+        faust_app_id=f"attrib-bench-{tag}",
+        data_dir=str(tmp),
+        topic_partitions=4,
+    )
+    installs_n = args.touches // args.per_install
+    t0 = now_ms()
+    progress(f"registering {APP}, producing {args.touches:,} touches + {installs_n:,} installs")
+    await register(settings)
+    touches, installs = make_records(installs_n, args.per_install, t0)
+    await produce(settings, touches, installs)
+    total = len(touches) + len(installs)
+
+    progress("ceiling: raw aiokafka pass-through")
+    ceiling_rps = await ceiling(settings, total)
+
+    progress("backlog: one worker process")
+    profile = tmp / "worker.prof" if args.profile else None
+    worker = Worker(settings, profile=profile)
+    worker.wait_ready()
+    started = time.perf_counter()
+    decided = await count_records(settings, "attributions", installs_n, deadline_s=3_600)
+    elapsed = time.perf_counter() - started
+    decisions_ps = len(decided) / elapsed
+    records_ps = total / elapsed
+
+    progress(f"latency: {args.rate} installs/s for {args.seconds}s")
+    latencies: list[float] = []
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        sent = 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < args.seconds:
+            due = int((time.perf_counter() - start) * args.rate)
+            while sent < due:
+                rec = install(10_000_000 + sent, str(uuid.uuid4()), "10.9.9.9", now_ms(), now_ms())
+                await producer.send(
+                    settings.topic("installs"),
+                    codec.encode("Install", rec),
+                    key=device_record_key(APP, rec["device_key"]),
+                )
+                sent += 1
+            await asyncio.sleep(0.005)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    records = await count_records(settings, "attributions", installs_n + sent, deadline_s=120)
+    for r in records[installs_n:]:
+        a = codec.decode(r.value)
+        latencies.append(a["decided_time"] - a["received_time"])
+    worker.stop()
+    tables_dir = tmp / "worker" / "tables"
+    stores = [p for p in tables_dir.rglob("touches-by-key-*.db") if p.is_dir()]
+    index_bytes = sum(du(p) for p in stores)
+    logical_bytes = 0
+    index_keys = 0
+    for path in stores:
+        db = Rdict(str(path), access_type=AccessType.read_only())
+        for k, v in db.items():
+            logical_bytes += len(k) + len(v)
+            index_keys += 1
+        db.close()
+
+    print()
+    print(
+        f"engine benchmark: {total:,} records ({len(touches):,} touches, {installs_n:,} installs)"
+    )
+    print(f"{'measure':<44}{'value':>14}")
+    print(f"{'raw aiokafka pass-through (ceiling), rec/s':<44}{ceiling_rps:>14,.0f}")
+    print(f"{'worker backlog, records/s':<44}{records_ps:>14,.0f}")
+    print(f"{'worker backlog, decisions/s':<44}{decisions_ps:>14,.0f}")
+    print(f"{'ratio worker / ceiling':<44}{records_ps / ceiling_rps:>14.1%}")
+    if latencies:
+        for p in (50, 99):
+            label = f"decision latency p{p} at {args.rate}/s, ms"
+            print(f"{label:<44}{pct(latencies, p):>14,.0f}")
+    per_touch = index_bytes / max(1, len(touches))
+    print(f"{'RocksDB bytes on disk per indexed touch':<44}{per_touch:>14,.0f}")
+    per_touch = logical_bytes / max(1, len(touches))
+    print(f"{'index key+value bytes per indexed touch':<44}{per_touch:>14,.0f}")
+    print(f"{'index keys':<44}{index_keys:>14,}")
+    if profile is not None and profile.exists():
+        print("\nworker profile (top 25 by own time):")
+        pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
