@@ -57,7 +57,7 @@ def create_app(settings: Settings) -> faust.App:
         web_bind=settings.worker_host,
         web_port=settings.worker_port,
         web_transport=f"tcp://{settings.worker_host}:{settings.worker_port}",
-        table_standby_replicas=0,
+        table_standby_replicas=settings.table_standby_replicas,
         stream_wait_empty=False,
         autodiscover=["attrib.views", "attrib.tables", "attrib.agents"],
         origin="attrib.faust_app",

@@ -85,6 +85,8 @@ class Settings:
     log_level: str = "warning"
     # The Faust application id: names consumer groups, changelog and repartition topics.
     faust_app_id: str = "attrib"
+    # Standby copies of every table partition on other workers (faster failover).
+    table_standby_replicas: int = 0
 
     # ---- derived values -------------------------------------------------
     @property
