@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from attrib import channels
 from attrib.engine import touch_lists, wire
-from attrib.engine.metrics import RECORDS_CONSUMED
+from attrib.engine.metrics import INDEX_KEYS_SWEPT, RECORDS_CONSUMED
 from attrib.engine.partitioning import partition_for
 from attrib.faust_app import app, settings
 from attrib.tables.touch_index import touches_by_key
@@ -70,7 +70,8 @@ async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
         partition = event.message.partition
         batch = wire.decode(event.message.value, "TouchIndexBatch")
         if batch["sweep"]:
-            sweep_partition(partition)
+            deleted, _ = sweep_partition(partition)
+            INDEX_KEYS_SWEPT.inc(deleted)
             continue
         by_key: dict[str, list[touch_lists.Entry]] = defaultdict(list)
         for entry in batch["entries"]:

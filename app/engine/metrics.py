@@ -22,3 +22,6 @@ PENDING_INSTALLS = Gauge("attrib_pending_installs", "Installs waiting in this wo
 TABLE_RECOVERY = Gauge(
     "attrib_table_recovery_in_progress", "1 while tables are being recovered from changelogs"
 )
+INDEX_KEYS_SWEPT = Counter(
+    "attrib_touch_index_keys_swept_total", "Touch-index keys removed because no window can use them"
+)

@@ -8,6 +8,7 @@ the decisions from ``attributions``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import time
 import uuid
@@ -197,3 +198,52 @@ async def test_restart_between_touch_and_install_recovers_from_changelog(
         assert decision["match_type"] == "id"
     finally:
         again.stop()
+
+
+async def test_sweep_removes_touches_no_window_can_use(isolated_settings, app_id) -> None:
+    """State is bounded: once event time moves past a key's horizon, the key goes.
+
+    One partition, so the newest touch moves the event time of every key.
+    """
+    s = dataclasses.replace(isolated_settings, topic_partitions=1)
+    await setup_deployment(s, app_id, dict(ANDROID_APP))
+    worker = WorkerProcess(s, decision_delay="0s", ATTRIB_INDEX_SWEEP_INTERVAL_S="1")
+    worker.start()
+    try:
+        t_new = now_ms()
+        old = touch_record(app_id, touch_time=t_new - 40 * 24 * HOUR, ip=None, user_agent=None)
+        new = touch_record(app_id, touch_time=t_new, ip=None, user_agent=None)
+        await produce_touches(s, [old])
+        wait_indexed(worker, index_entries([old]))
+        await produce_touches(s, [new])  # moves the partition's event time 40 days on
+        wait_indexed(worker, index_entries([old, new]))
+        deadline = time.monotonic() + 30
+        swept = 0.0
+        while time.monotonic() < deadline and swept < 1:
+            _, body = worker.get("/metrics")
+            for line in body.decode().splitlines():
+                if line.startswith("attrib_touch_index_keys_swept_total "):
+                    swept = float(line.split()[1])
+            await asyncio.sleep(0.5)
+        assert swept == 1  # the old click's referrer key; the new one stays
+        late = install_record(
+            app_id,
+            install_time=old["touch_time"] + HOUR,
+            ids={"advertising_id": _gaid()},
+            referrer=f"attrib_touch_id={old['touch_id']}&pid=netA",
+        )
+        live = install_record(
+            app_id,
+            install_time=t_new + 30_000,
+            ids={"advertising_id": _gaid()},
+            referrer=f"attrib_touch_id={new['touch_id']}&pid=netA",
+        )
+        await produce_installs(s, [late, live])
+        decisions = {
+            d["install_event_id"]: d for d in await read_records(s, "attributions", expect=2)
+        }
+        d = decisions[live["event_id"]]
+        assert d["match_type"] == "referrer", d["rejected_touches"]
+        assert decisions[late["event_id"]]["status"] == "organic"  # its touch was swept
+    finally:
+        worker.stop()
