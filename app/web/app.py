@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from attrib import collector
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.web import admin, ops
@@ -27,6 +28,7 @@ from attrib.web.ops import metrics_middleware
 ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     ops.add_routes,
     admin.add_routes,
+    collector.add_routes,
 )
 
 

@@ -2,7 +2,9 @@
 
 ``/healthz`` says the process is alive; ``/readyz`` is 200 only when the
 app configuration cache finished its initial load and the broker answers
-(a collector that answered before would 404 registered apps); ``/metrics``
+(a collector that answered before would 404 registered apps), and every
+check a route module registered under ``READINESS_CHECKS`` holds (the
+collector's producer is connected); ``/metrics``
 is the Prometheus text of this process's default registry.
 
 Requests are counted by route *template* (``/v1/apps/{app_id}``), never by
@@ -17,7 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from attrib.web.keys import CONFIG_CACHE
+from attrib.web.keys import CONFIG_CACHE, READINESS_CHECKS
 
 REQUESTS = Counter(
     "attrib_collector_requests_total",
@@ -72,6 +74,10 @@ async def readyz(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": "not_ready", "detail": "the Kafka broker is not reachable"}, status=503
         )
+    for check in request.app.get(READINESS_CHECKS, ()):
+        ok, detail = check()
+        if not ok:
+            return web.json_response({"error": "not_ready", "detail": detail}, status=503)
     return web.json_response({"status": "ready", "apps": len(cache)})
 
 

@@ -2,7 +2,8 @@
 
 The HTTP port opens before Kafka is reached so that ``/healthz`` answers and
 ``/readyz`` says *why* the process is not ready (Kubernetes keeps it out of
-the Service until then). Connecting (ensuring the app-config topic exists,
+the Service until then). Connecting (ensuring the app-config topic and the
+input topics the collector writes exist,
 loading the cache, starting the writer) is retried until it succeeds or the
 process is asked to stop: a collector started before its broker recovers by
 itself.
@@ -24,7 +25,7 @@ from aiohttp import web
 from attrib.kafka.client import ensure_topics
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
-from attrib.topics import APP_CONFIG, topic_specs
+from attrib.topics import APP_CONFIG, INPUTS, topic_specs
 from attrib.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ SHUTDOWN_TIMEOUT_S = 10.0
 async def connect_registry(
     settings: Settings, cache: AppConfigCache, writer: AppRegistryWriter
 ) -> None:
-    """Ensure the app-config topic, load the cache and start the writer, retrying on failure."""
-    wanted = [spec for spec in topic_specs(settings) if spec.name == settings.topic(APP_CONFIG)]
+    """Ensure the app-config and input topics, load the cache and start the writer, retrying."""
+    names = {settings.topic(short) for short in (APP_CONFIG, *INPUTS)}
+    wanted = [spec for spec in topic_specs(settings) if spec.name in names]
     while True:
         try:
             await ensure_topics(settings, wanted)

@@ -1,0 +1,82 @@
+"""SDK endpoints: ``POST /v1/sdk/{app_id}/install | session | event``.
+
+Each call is one record on ``installs``, ``sessions`` or ``events``, keyed
+``app_id|device_key`` (:func:`attrib.keys.device_record_key`), answered
+``202 {"status": "accepted", "event_id"}`` once Kafka acknowledged it. A
+repeated ``event_id`` is written again and counted once downstream (R26), so
+an SDK may retry any call that did not get its 202.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from aiohttp import web
+
+from attrib.collector.access import authorised_app
+from attrib.collector.clock import now_ms
+from attrib.collector.context import ORIGIN, PRODUCER
+from attrib.collector.encoding import encode_record
+from attrib.collector.jsonbody import read_json_object
+from attrib.collector.producer import OutgoingRecord
+from attrib.collector.sdk_records import EVENT, INSTALL, KINDS, SESSION, sdk_record
+from attrib.keys import device_record_key
+
+SDK_PATH: Final = "/v1/sdk/{app_id}/"
+
+
+def outgoing_sdk_record(
+    request: web.Request,
+    kind: str,
+    body: Mapping[str, Any],
+    *,
+    app_id: str,
+    received_ms: int,
+) -> tuple[OutgoingRecord, str]:
+    """``((topic, key, value), event_id)`` of one SDK body; 400 :class:`ApiError` if invalid."""
+    origin = request.app[ORIGIN]
+    record = sdk_record(
+        kind,
+        body,
+        app_id=app_id,
+        received_ms=received_ms,
+        ip=origin.client_ip(request, body.get("ip"), "ip"),
+        user_agent=origin.user_agent(request, body.get("user_agent"), "user_agent"),
+    )
+    topic, record_name = KINDS[kind]
+    value = encode_record(record_name, record)
+    key = device_record_key(app_id, record["device_key"])
+    return (topic, key, value), record["event_id"]
+
+
+async def _sdk_call(request: web.Request, kind: str) -> web.Response:
+    received = now_ms()
+    app_id, _ = authorised_app(request)
+    body = await read_json_object(request)
+    (topic, key, value), event_id = outgoing_sdk_record(
+        request, kind, body, app_id=app_id, received_ms=received
+    )
+    await request.app[PRODUCER].produce(topic, key, value)
+    return web.json_response({"status": "accepted", "event_id": event_id}, status=202)
+
+
+async def install(request: web.Request) -> web.Response:
+    return await _sdk_call(request, INSTALL)
+
+
+async def session(request: web.Request) -> web.Response:
+    return await _sdk_call(request, SESSION)
+
+
+async def event(request: web.Request) -> web.Response:
+    return await _sdk_call(request, EVENT)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post(SDK_PATH + INSTALL, install)
+    app.router.add_post(SDK_PATH + SESSION, session)
+    app.router.add_post(SDK_PATH + EVENT, event)
+
+
+__all__ = ["add_routes", "event", "install", "outgoing_sdk_record", "session"]

@@ -1,0 +1,83 @@
+"""Tracking links: ``GET /v1/click/{app_id}`` and ``GET /v1/impression/{app_id}``.
+
+Public (no key): ad networks and browsers call them. A click is recorded on
+``clicks`` and answered with a redirect to the store (see
+:mod:`attrib.collector.redirects`); an impression on ``impressions``,
+answered 204. ``redirect=false`` answers ``200 {"touch_id"}`` instead, for
+server-to-server senders. Either answer is sent only after Kafka
+acknowledged the touch, so a touch a network was told about is never lost.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from attrib import topics
+from attrib.avro.records import TOUCH
+from attrib.collector.access import app_config
+from attrib.collector.clock import now_ms
+from attrib.collector.context import ORIGIN, PRODUCER
+from attrib.collector.encoding import encode_record
+from attrib.collector.fields import param_flag
+from attrib.collector.redirects import store_redirect_url
+from attrib.collector.touch_ids import new_touch_id
+from attrib.collector.touches import touch_record
+from attrib.keys import touch_record_key
+from attrib.rules.model import CLICK, IMPRESSION
+
+CLICK_PATH: Final = "/v1/click/{app_id}"
+IMPRESSION_PATH: Final = "/v1/impression/{app_id}"
+_NO_STORE: Final = "no-store"
+
+
+async def _record_touch(
+    request: web.Request, app_id: str, received: int, touch_type: str, topic: str
+) -> tuple[str, str]:
+    """Validate, write and acknowledge one touch; ``(touch_id, media_source)``."""
+    params = request.query
+    origin = request.app[ORIGIN]
+    touch_id = new_touch_id(received)
+    record = touch_record(
+        params,
+        app_id=app_id,
+        touch_type=touch_type,
+        touch_id=touch_id,
+        received_ms=received,
+        ip=origin.client_ip(request, params.get("ip"), "ip"),
+        user_agent=origin.user_agent(request, params.get("ua"), "ua"),
+    )
+    value = encode_record(TOUCH, record)
+    key = touch_record_key(app_id, record["device_key"], touch_id)
+    await request.app[PRODUCER].produce(topic, key, value)
+    return touch_id, record["media_source"]
+
+
+async def click(request: web.Request) -> web.Response:
+    received = now_ms()
+    app_id, config = app_config(request)
+    redirect = param_flag(request.query, "redirect", True)
+    touch_id, media_source = await _record_touch(request, app_id, received, CLICK, topics.CLICKS)
+    if not redirect:
+        return web.json_response({"touch_id": touch_id})
+    location = store_redirect_url(config.platform, config.store_url, touch_id, media_source)
+    return web.Response(status=302, headers={"Location": location, "Cache-Control": _NO_STORE})
+
+
+async def impression(request: web.Request) -> web.Response:
+    received = now_ms()
+    app_id, _ = app_config(request)
+    redirect = param_flag(request.query, "redirect", True)
+    touch_id, _ = await _record_touch(request, app_id, received, IMPRESSION, topics.IMPRESSIONS)
+    if not redirect:
+        return web.json_response({"touch_id": touch_id})
+    return web.Response(status=204, headers={"Cache-Control": _NO_STORE})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(CLICK_PATH, click, allow_head=False)
+    app.router.add_get(IMPRESSION_PATH, impression, allow_head=False)
+
+
+__all__ = ["CLICK_PATH", "IMPRESSION_PATH", "add_routes", "click", "impression"]

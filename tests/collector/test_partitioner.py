@@ -1,0 +1,43 @@
+"""The collector's partitioner chooses exactly the partitions aiokafka's (and Kafka's) would."""
+
+from __future__ import annotations
+
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import murmur2 as reference_murmur2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attrib.collector.partitioner import Murmur2Partitioner, murmur2
+
+
+@settings(max_examples=2000)
+@given(st.binary(max_size=300))
+def test_murmur2_equals_aiokafka_s(data: bytes) -> None:
+    assert murmur2(data) == reference_murmur2(data)
+
+
+@settings(max_examples=500)
+@given(st.binary(min_size=1, max_size=120), st.integers(min_value=1, max_value=64))
+def test_partitions_equal_the_default_partitioner_s(key: bytes, count: int) -> None:
+    partitions = list(range(count))
+    ours = Murmur2Partitioner()(key, partitions, partitions)
+    assert ours == DefaultPartitioner()(key, partitions, partitions)
+
+
+def test_the_java_client_s_test_vectors() -> None:
+    # Kafka's UtilsTest.testMurmur2 (signed Java ints, compared unsigned).
+    vectors = {
+        b"21": -973932308,
+        b"foobar": -790332482,
+        b"a-little-bit-long-string": -985981536,
+        b"a-little-bit-longer-string": -1486304829,
+        b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971,
+        b"abc": 479470107,
+    }
+    for data, java in vectors.items():
+        assert murmur2(data) == java & 0xFFFFFFFF
+
+
+def test_records_without_key_go_to_an_available_partition() -> None:
+    assert Murmur2Partitioner()(None, [0, 1, 2], [2]) == 2
+    assert Murmur2Partitioner()(None, [0, 1, 2], []) in {0, 1, 2}
