@@ -44,7 +44,7 @@ from attrib.collector.metrics import (
     PRODUCED_BY_TOPIC,
     TIMEOUT,
 )
-from attrib.collector.partitioner import Murmur2Partitioner
+from attrib.kafka.partitioner import Murmur2Partitioner
 from attrib.kafka.client import make_producer
 from attrib.settings import Settings
 from attrib.topics import INPUTS

@@ -1,7 +1,7 @@
 """Which partition a key lives on: Kafka's default partitioner, murmur2.
 
 The collector's producer places input records with Kafka's default
-partitioner; Faust's router finds a table key's owner with the same
+partitioning; Faust's router finds a table key's owner with the same
 function. Internal topics are sent to explicit partitions computed here, so
 every hop agrees with both: a key has one partition number on every topic
 and table of the same partition count (co-partitioning).
@@ -9,7 +9,7 @@ and table of the same partition count (co-partitioning).
 
 from __future__ import annotations
 
-from aiokafka.partitioner import murmur2
+from attrib.kafka.partitioner import murmur2
 
 
 def partition_for(key: bytes, partitions: int) -> int:

@@ -7,7 +7,7 @@ from aiokafka.partitioner import murmur2 as reference_murmur2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attrib.collector.partitioner import Murmur2Partitioner, murmur2
+from attrib.kafka.partitioner import Murmur2Partitioner, murmur2
 
 
 @settings(max_examples=2000)
