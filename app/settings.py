@@ -77,6 +77,8 @@ class Settings:
     collector_port: int = 8080
     worker_host: str = "127.0.0.1"
     worker_port: int = 6066
+    # Where the collector forwards conversion-data requests (any worker; it routes on).
+    worker_url: str = "http://127.0.0.1:6066"
     admin_token: Secret = NO_SECRET
     data_dir: str = ".attrib"
     trusted_proxy_cidrs: str = ""

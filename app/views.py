@@ -82,5 +82,8 @@ class ConversionData(View):
             )
         value = conversion_data.get(key)
         if value is None:
-            return self.json({"error": "not_found"}, status=404)
+            return self.json(
+                {"error": "not_found", "detail": "nothing is decided for this device yet"},
+                status=404,
+            )
         return self.bytes(value, content_type="application/json")

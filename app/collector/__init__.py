@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from attrib.collector import openapi, s2s, sdk, tracking
+from attrib.collector import conversion, openapi, s2s, sdk, tracking
 from attrib.collector.context import ORIGIN, PRODUCER
 from attrib.collector.origin import OriginResolver
 from attrib.collector.producer import RecordProducer
@@ -39,6 +39,7 @@ def add_routes(app: web.Application) -> None:
     tracking.add_routes(app)
     sdk.add_routes(app)
     s2s.add_routes(app)
+    conversion.add_routes(app)
     openapi.add_routes(app)
 
 

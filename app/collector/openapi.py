@@ -7,8 +7,8 @@ and every documented operation is a route (tests/collector/test_openapi.py),
 and a schemathesis run against the live service finds no 5xx and no answer
 that departs from the documented schemas.
 
-Not yet here: ``GET /v1/sdk/{app_id}/conversion-data`` (served by the
-workers' tables; added with its route).
+``GET /v1/sdk/{app_id}/conversion-data`` is answered from the workers'
+tables (the collector checks the key and forwards).
 """
 
 from __future__ import annotations
@@ -52,6 +52,24 @@ def _error(description: str, *, retry_after: bool = False) -> dict[str, Any]:
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 
 _SCHEMAS: dict[str, Any] = {
+    "ConversionData": {
+        "type": "object",
+        "required": ["status", "media_source", "is_first_launch", "conversion_type"],
+        "properties": {
+            "status": {"type": "string", "enum": ["non_organic", "organic", "blocked"]},
+            "media_source": {"type": "string"},
+            "campaign": {"type": "string"},
+            "adset": {"type": "string"},
+            "ad": {"type": "string"},
+            "touch_type": {"type": "string", "enum": ["click", "impression"]},
+            "touch_time": {"type": "string", "description": "yyyy-mm-dd hh:mm:ss.sss UTC"},
+            "install_time": {"type": "string", "description": "yyyy-mm-dd hh:mm:ss.sss UTC"},
+            "match_type": {"type": "string", "enum": ["referrer", "id", "probabilistic"]},
+            "is_first_launch": {"type": "boolean"},
+            "is_retargeting": {"type": "boolean"},
+            "conversion_type": {"type": "string"},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error", "detail"],
@@ -265,6 +283,25 @@ def _paths() -> dict[str, Any]:
                     "204": {"description": "recorded"},
                     "200": _json(_ref("TouchAccepted"), "with redirect=false"),
                     **_TOUCH_ERRORS,
+                },
+            }
+        },
+        "/v1/sdk/{app_id}/conversion-data": {
+            "get": {
+                "operationId": "conversion_data",
+                "summary": "The device's latest decision (who brought this user)",
+                "tags": ["sdk"],
+                "security": [{"sdkKey": []}],
+                "parameters": [
+                    _APP_ID,
+                    {**_query("device_id", "any of the device's ids"), "required": True},
+                ],
+                "responses": {
+                    "200": _json(_ref("ConversionData"), "the latest decision"),
+                    "400": _error("device_id is missing"),
+                    "401": _error("missing or wrong X-Attrib-Key"),
+                    "404": _error("unknown app, or nothing decided for this device yet"),
+                    "503": _error("no worker answered; retry", retry_after=True),
                 },
             }
         },

@@ -44,8 +44,8 @@ from attrib.collector.metrics import (
     PRODUCED_BY_TOPIC,
     TIMEOUT,
 )
-from attrib.kafka.partitioner import Murmur2Partitioner
 from attrib.kafka.client import make_producer
+from attrib.kafka.partitioner import Murmur2Partitioner
 from attrib.settings import Settings
 from attrib.topics import INPUTS
 from attrib.web.errors import ApiError

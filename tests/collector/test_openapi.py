@@ -30,6 +30,7 @@ from attrib.collector.openapi import openapi_document
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings, load_settings
 from attrib.web.app import create_app
+from tests.engine.harness import WorkerProcess
 
 from .conftest import ANDROID_APP, ANDROID_STORE, SDK_KEY
 
@@ -83,10 +84,13 @@ def _request(url: str, method: str = "GET", body: object = None, **headers: str)
 def running_collector(
     isolated_settings: Settings, collector_topics: list[str], tmp_path: Path
 ) -> Iterator[str]:
-    """``attrib collector`` on a free port with the Android test app registered.
+    """``attrib collector`` on a free port with the Android test app registered,
+    and a worker behind it (conversion-data is answered from the worker's tables).
 
     ``collector_topics`` creates the topics first and deletes them afterwards.
     """
+    worker = WorkerProcess(isolated_settings)
+    worker.start()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
     env.update(
@@ -95,6 +99,7 @@ def running_collector(
         ATTRIB_TOPIC_PARTITIONS=str(isolated_settings.topic_partitions),
         ATTRIB_ADMIN_TOKEN=isolated_settings.admin_token.reveal(),
         ATTRIB_DATA_DIR=isolated_settings.data_dir,
+        ATTRIB_WORKER_URL=worker.url,
     )
     log_path = tmp_path / "collector.log"
     with open(log_path, "wb") as log:
@@ -127,6 +132,7 @@ def running_collector(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        worker.stop()
 
 
 @pytest.mark.integration
