@@ -87,6 +87,8 @@ class Settings:
     log_level: str = "warning"
     # The Faust application id: names consumer groups, changelog and repartition topics.
     faust_app_id: str = "attrib"
+    # Run the ClickHouse sink inside the worker ("false": run `attrib sink` separately).
+    worker_sink: bool = True
     # Standby copies of every table partition on other workers (faster failover).
     table_standby_replicas: int = 0
 
@@ -154,6 +156,15 @@ def _coerce(kind: Any, raw: Any, name: str) -> Any:
             return int(raw)
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"ATTRIB_{name.upper()}: expected an integer, got {raw!r}") from exc
+    if kind in (bool, "bool"):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"ATTRIB_{name.upper()}: expected true or false, got {raw!r}")
     if kind in (Secret, "Secret"):
         return Secret(str(raw))
     return str(raw)

@@ -61,8 +61,9 @@ class WorkerProcess:
             ATTRIB_DATA_DIR=settings.data_dir,
             ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
             ATTRIB_DECISION_DELAY=decision_delay,
-            **env,
+            ATTRIB_WORKER_SINK="false",  # the engine's tests read Kafka, not ClickHouse
         )
+        self.env.update(env)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = Path(settings.data_dir) / f"worker-{self.port}.log"
 

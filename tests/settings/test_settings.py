@@ -75,3 +75,11 @@ def test_trusted_cidrs_parse() -> None:
     s = load_settings(env={"ATTRIB_TRUSTED_PROXY_CIDRS": "10.0.0.0/8, 192.168.1.1"})
     assert [str(n) for n in s.trusted_proxies] == ["10.0.0.0/8", "192.168.1.1/32"]
     assert [str(n) for n in s.trusted_s2s] == ["127.0.0.0/8", "::1/128"]
+
+
+def test_booleans_parse_and_refuse_nonsense() -> None:
+    assert load_settings(env={"ATTRIB_WORKER_SINK": "false"}).worker_sink is False
+    assert load_settings(env={"ATTRIB_WORKER_SINK": "1"}).worker_sink is True
+    assert load_settings(env={}).worker_sink is True
+    with pytest.raises(SettingsError, match="ATTRIB_WORKER_SINK"):
+        load_settings(env={"ATTRIB_WORKER_SINK": "maybe"})
