@@ -36,6 +36,10 @@ BATCH = 1_000
 WITHIN_S = 0.02
 TICK_S = 0.02
 
+#: Lookups wait while this worker is more than this many records behind on the
+#: touch topics (see :func:`touches_caught_up`).
+TOUCH_LAG_LIMIT = 2_000
+
 due_queue = DueQueue()
 _rebuild = {"needed": True}
 
@@ -114,7 +118,7 @@ async def _on_assigned(*args: object, **kwargs: object) -> None:
 
 @app.timer(interval=TICK_S)
 async def send_due_lookups() -> None:
-    """Send the lookups of every install whose ``decision_delay`` has passed."""
+    """Send the lookups of every install or session whose ``decision_delay`` has passed."""
     if _rebuild["needed"]:
         if app.rebalancing or not app.tables.recovery.completed.is_set():
             return
@@ -130,7 +134,8 @@ async def send_due_lookups() -> None:
             if entry["event_id"] != event_id:
                 continue
             install_key = key.decode()
-            record = codec.decode(entry["install"], expect="Install")
+            # An Install, or a Session parked by hold-sessions: both have event_time.
+            record = codec.decode(entry["install"])
             for lookup_key in entry["keys"]:
                 if lookup_key == pending.NO_LOOKUP:
                     direct.append(
@@ -153,6 +158,7 @@ async def send_due_lookups() -> None:
                                 "install_key": install_key,
                                 "event_id": event_id,
                                 "install_time": record["event_time"],
+                                "newer_than": entry["newer_than"],
                             },
                         )
                     )

@@ -231,6 +231,27 @@ class Worker:
                 time.sleep(0.2)
         raise RuntimeError("worker not ready")
 
+    def consumed(self) -> float:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("attrib_worker_records_consumed_total{")
+        )
+
+    def wait_idle(self, quiet_s: float = 3.0, timeout: float = 3_600) -> None:
+        """Until the worker consumed nothing new for ``quiet_s`` seconds."""
+        deadline = time.monotonic() + timeout
+        last, since = -1.0, time.monotonic()
+        while time.monotonic() < deadline:
+            now = self.consumed()
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return
+            time.sleep(0.5)
+
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=120)
@@ -307,6 +328,8 @@ async def main() -> None:
     decisions_ps = len(decided) / elapsed
     records_ps = total / elapsed
 
+    progress("waiting until the worker is idle (index caught up)")
+    worker.wait_idle()
     progress(f"latency: {args.rate} installs/s for {args.seconds}s")
     latencies: list[float] = []
     producer = make_producer(settings)

@@ -25,3 +25,20 @@ TABLE_RECOVERY = Gauge(
 INDEX_KEYS_SWEPT = Counter(
     "attrib_touch_index_keys_swept_total", "Touch-index keys removed because no window can use them"
 )
+REENGAGEMENTS = Counter("attrib_reengagements_total", "Re-engagements decided (R23)")
+SESSIONS_DECIDED = Counter(
+    "attrib_sessions_decided_total",
+    "Sessions applied to the device registry, by outcome",
+    ["outcome"],
+)
+EVENT_ATTRIBUTIONS = Counter(
+    "attrib_event_attributions_total",
+    "Attributed-event records written, by conversion type",
+    ["conversion_type"],
+)
+WAITING_EVENTS = Gauge(
+    "attrib_waiting_events", "In-app events waiting for their install or a decision in flight"
+)
+LOOKUPS_HELD = Gauge(
+    "attrib_lookups_held", "1 while install lookups wait for the touch topics to catch up"
+)

@@ -107,7 +107,8 @@ class Mix:
 
     @classmethod
     def parse(cls, text: str) -> Mix:
-        values = {}
+        """``clicks=6,installs=1``: kinds not named get weight 0."""
+        values = dict.fromkeys(cls.__dataclass_fields__, 0.0)
         for part in text.split(","):
             name, _, weight = part.partition("=")
             if name.strip() not in cls.__dataclass_fields__:

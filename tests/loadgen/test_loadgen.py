@@ -36,7 +36,9 @@ def test_limited_ad_tracking_share_has_no_advertising_id() -> None:
 
 
 def test_mix_parses_and_refuses_unknown_kinds() -> None:
-    assert Mix.parse("clicks=1,installs=2") == Mix(clicks=1, installs=2)
+    assert Mix.parse("clicks=1,installs=2") == Mix(
+        clicks=1, impressions=0, installs=2, sessions=0, events=0
+    )
     with pytest.raises(ValueError, match="unknown kind"):
         Mix.parse("conversions=1")
 
