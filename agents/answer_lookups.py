@@ -1,11 +1,13 @@
-"""Agent ``answer-lookups``: answer installs' lookups from the touch index.
+"""Agent ``answer-lookups``: answer the lookups of installs and sessions from the touch index.
 
 Consumes ``LookupBatch`` envelopes of ``touch-lookup`` (co-partitioned with
 the ``touches-by-key`` table: a lookup is sent to its key's partition) and
 sends, per install partition, one ``CandidateBatch`` to
 ``install-candidates``: every touch filed under the key that is not after
-the install (R2) and inside the key's horizon. Every lookup gets an answer,
-empty or not, so the decision knows when it has them all.
+the install or session (R2), inside the key's horizon and after the
+lookup's ``newer_than`` (a session asks for clicks after the install only).
+Every lookup gets an answer, empty or not, so the decision knows when it has
+them all.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ async def answer_lookups(stream) -> None:  # type: ignore[no-untyped-def]
                     ((e["touch_id"], e["touch_time"], e["touch"]) for e in listed),
                     install_time=lookup["install_time"],
                     key=key,
+                    newer_than=lookup["newer_than"],
                 )
             answers.append(
                 (

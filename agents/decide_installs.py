@@ -1,12 +1,17 @@
-"""Agent ``decide-installs``: gather the answers of an install, then decide it.
+"""Agent ``decide-installs``: gather the answers of an install or a session, then decide it.
 
 Consumes ``CandidateBatch`` envelopes of ``install-candidates``, keyed like
-the ``pending-installs`` and ``devices`` tables (``app_id|device_key``). When
-the last answer of an install arrives, the pure function
+the ``pending-installs``, ``devices`` and ``waiting-events`` tables
+(``app_id|device_key``): this agent owns the device partition. When the last
+answer of an install arrives, the pure function
 :func:`attrib.rules.decide.decide` decides it over the candidate touches,
 the app configuration in force (R22) and the device's history; the decision
 goes to ``attributions``, the device registry is updated, and the
-conversion-data answer is filed under each of the device's ids.
+conversion-data answer is filed under each of the device's ids. A session's
+answers go to :func:`attrib.agents.activity.decide_session` (R21, R23).
+Once nothing is in flight for a device any more, its waiting in-app events
+are attributed (R24, R25); a control batch (``expire_events``) lets go of
+events whose 10-minute hold is over.
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ import logging
 import time
 
 from attrib import channels
+from attrib.agents import activity
 from attrib.avro import codec
 from attrib.engine import devices as device_state
 from attrib.engine import pending, wire
-from attrib.engine.conversion import answer_json, conversion_key, install_answer
+from attrib.engine.conversion import install_answer
 from attrib.engine.convert import (
-    INSTALL_ID_FIELDS,
     attribution_id_for,
     attribution_record,
     install_from_record,
@@ -28,12 +33,11 @@ from attrib.engine.convert import (
     touch_from_record,
 )
 from attrib.engine.metrics import DECISION_LATENCY, DECISIONS, RECORDS_PRODUCED
-from attrib.engine.partitioning import partition_for
-from attrib.faust_app import app, settings
+from attrib.faust_app import app
 from attrib.keys import device_record_key
 from attrib.rules.decide import decide
 from attrib.tables.app_configs import app_configs
-from attrib.tables.devices import devices
+from attrib.tables.devices import devices, registry_lock
 from attrib.tables.pending_installs import pending_installs
 
 log = logging.getLogger(__name__)
@@ -51,28 +55,41 @@ def _touches(raw: list[bytes]) -> list:
 async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
     async for event in stream.events():
         batch = wire.decode(event.message.value, "CandidateBatch")
-        # Read each pending key once per envelope, write it back once.
-        cache: dict[bytes, list[pending.PendingInstall]] = {}
-        completed: list[pending.PendingInstall] = []
-        for answer in batch["answers"]:
-            key = answer["install_key"].encode()
-            if key not in cache:
-                value = pending_installs.get(key)
-                cache[key] = (
-                    [] if value is None else wire.decode(value, "PendingInstalls")["installs"]
-                )
-            cache[key], done = pending.record_answer(
-                cache[key], answer["event_id"], answer["key"], answer["touches"]
-            )
-            if done is not None:
-                completed.append(done)
-        for key, entries in cache.items():
-            if entries:
-                pending_installs[key] = wire.encode("PendingInstalls", {"installs": entries})
-            elif key in pending_installs:
-                del pending_installs[key]
-        for done in completed:
+        async with registry_lock:
+            await _apply(batch)
+
+
+async def _apply(batch: dict) -> None:
+    # Read each pending key once per envelope, write it back once.
+    cache: dict[bytes, list[pending.PendingInstall]] = {}
+    completed: list[tuple[bytes, pending.PendingInstall]] = []
+    for answer in batch["answers"]:
+        key = answer["install_key"].encode()
+        if key not in cache:
+            value = pending_installs.get(key)
+            cache[key] = [] if value is None else wire.decode(value, "PendingInstalls")["installs"]
+        cache[key], done = pending.record_answer(
+            cache[key], answer["event_id"], answer["key"], answer["touches"]
+        )
+        if done is not None:
+            completed.append((key, done))
+    for key, entries in cache.items():
+        if entries:
+            pending_installs[key] = wire.encode("PendingInstalls", {"installs": entries})
+        elif key in pending_installs:
+            del pending_installs[key]
+    for _, done in completed:
+        if done["kind"] == pending.SESSION:
+            await activity.decide_session(done["install"], done["touches"])
+        else:
             await _decide(done)
+    # Events that waited for these decisions (R24, R25): attributed once
+    # nothing more is in flight for their device.
+    for key in dict.fromkeys(key for key, _ in completed):
+        if key not in pending_installs:
+            await activity.release_waiting(key)
+    for key in batch["expire_events"]:
+        await activity.release_waiting(key.encode(), due_only=True)
 
 
 async def _decide(entry: pending.PendingInstall) -> None:
@@ -109,16 +126,5 @@ async def _decide(entry: pending.PendingInstall) -> None:
             attribution=encoded,
         ),
     )
-    answer = answer_json(install_answer(attribution, is_first_launch=True))
-    for field in INSTALL_ID_FIELDS:
-        value = record.get(field)
-        if not value:
-            continue
-        ckey = conversion_key(app_id, value)
-        await channels.conversion_updates.send(
-            key=ckey.encode(),
-            value=wire.encode(
-                "ConversionUpdate", {"key": ckey, "answer_json": answer, "decided_time": decided_ms}
-            ),
-            partition=partition_for(ckey.encode(), settings.topic_partitions),
-        )
+    answer = install_answer(attribution, is_first_launch=True)
+    await activity.send_conversion_updates(app_id, [record], answer, decided_ms)

@@ -46,6 +46,8 @@ def _internal(name: str) -> faust.TopicT:
 clicks = _input(topics.CLICKS)
 impressions = _input(topics.IMPRESSIONS)
 installs = _input(topics.INSTALLS)
+sessions = _input(topics.SESSIONS)
+events = _input(topics.EVENTS)
 #: Both touch topics feed one agent.
 touches_in = app.topic(
     settings.topic(topics.CLICKS),
@@ -54,6 +56,8 @@ touches_in = app.topic(
     value_serializer="raw",
 )
 attributions = _input(topics.ATTRIBUTIONS)
+reengagements = _input(topics.REENGAGEMENTS)
+attributed_events = _input(topics.ATTRIBUTED_EVENTS)
 dead_letter = _input(topics.DEAD_LETTER)
 
 touch_index = _internal("touch-index")

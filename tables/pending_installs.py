@@ -1,9 +1,11 @@
-"""Table ``pending-installs``: installs waiting for ``decision_delay`` and their lookups.
+"""Table ``pending-installs``: installs and sessions waiting for ``decision_delay`` and lookups.
 
-Key: ``app_id|device_key``. Value: a ``PendingInstalls`` record. Because it
-is a changelogged table, installs pending when a worker stops are recovered
-by the next owner of the partition, which sends their lookups again (R4:
-nothing is lost in a restart).
+Key: ``app_id|device_key``. Value: a ``PendingInstalls`` record (entries of
+kind ``install`` or ``session``). Because it is a changelogged table,
+entries pending when a worker stops are recovered by the next owner of the
+partition, which sends their lookups again (R4: nothing is lost in a
+restart). While a device has an entry here, its in-app events wait
+(``attribute-events``).
 """
 
 from __future__ import annotations

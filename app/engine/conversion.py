@@ -44,5 +44,26 @@ def install_answer(attribution: dict[str, Any], *, is_first_launch: bool = True)
     return {k: v for k, v in answer.items() if v is not None}
 
 
+def reengagement_answer(
+    reengagement: dict[str, Any], touch_type: str, install_time: int
+) -> dict[str, Any]:
+    """The answer for a re-engagement (``reengagements`` record): the device's latest decision."""
+    answer = {
+        "status": "non_organic",
+        "media_source": reengagement["media_source"],
+        "campaign": reengagement.get("campaign"),
+        "adset": reengagement.get("adset"),
+        "ad": reengagement.get("ad"),
+        "touch_type": touch_type,
+        "touch_time": format_time(reengagement["touch_time"]),
+        "install_time": format_time(install_time),
+        "match_type": reengagement.get("match_type"),
+        "is_first_launch": False,
+        "is_retargeting": True,
+        "conversion_type": "reengagement",
+    }
+    return {k: v for k, v in answer.items() if v is not None}
+
+
 def answer_json(answer: dict[str, Any]) -> str:
     return json.dumps(answer, separators=(",", ":"), sort_keys=True)

@@ -18,6 +18,7 @@ from attrib.rules.model import (
     Install,
     MediaSourceWindows,
     RuleSettings,
+    Session,
     Touch,
 )
 
@@ -27,11 +28,18 @@ INSTALL_ID_FIELDS = ("advertising_id", "idfa", "idfv", "android_id", "oaid", "cu
 
 #: attribution_id = uuid5(namespace, "app_id|install event_id"): stable for the install event.
 _ATTRIBUTION_NS = uuid.UUID("6f0cf2a4-5b1e-4a53-9a57-2c0e0b7f8a11")
+#: reengagement_id = uuid5(namespace, "app_id|session event_id"): stable for the session event.
+_REENGAGEMENT_NS = uuid.UUID("0b7c2d4e-9f13-4c8a-a6d1-3e5f7a9b1c2d")
 
 
 def attribution_id_for(app_id: str, event_id: str) -> str:
     """The stable id of the decision of one install event (R26: replays keep it)."""
     return str(uuid.uuid5(_ATTRIBUTION_NS, f"{app_id}|{event_id}"))
+
+
+def reengagement_id_for(app_id: str, session_event_id: str) -> str:
+    """The stable id of the re-engagement of one session event (R26: replays keep it)."""
+    return str(uuid.uuid5(_REENGAGEMENT_NS, f"{app_id}|{session_event_id}"))
 
 
 def touch_from_record(record: dict[str, Any]) -> Touch:
@@ -75,6 +83,60 @@ def install_from_record(record: dict[str, Any]) -> Install:
         os_version=record.get("os_version"),
         referrer_touch_id=referrer_touch_id(record.get("install_referrer")),
         install_begin_ts=record.get("install_begin_ts"),
+    )
+
+
+def session_from_record(record: dict[str, Any]) -> Session:
+    """A ``sessions`` record as the rules see it.
+
+    The Session contract (v1) names no click, so sessions re-engage by id
+    only; a later version carrying a deep link's ``touch_id`` would set
+    ``referrer_touch_id`` here.
+    """
+    ids = normalise_identifiers({k: record.get(k) for k in INSTALL_ID_FIELDS})
+    return Session(
+        event_id=record["event_id"],
+        app_id=record["app_id"],
+        device_key=record["device_key"],
+        session_time=record["event_time"],
+        identifiers=ids,
+        referrer_touch_id=record.get("referrer_touch_id"),
+    )
+
+
+def decision_from_attribution(record: dict[str, Any]) -> Decision:
+    """The rules' view of a stored ``attributions`` record (for its events, R24).
+
+    The touch is rebuilt from the record's touch fields; what events need of
+    it (source, campaign, ids for postbacks) is all there.
+    """
+    winner = None
+    if record.get("touch_id") is not None:
+        winner = Touch(
+            touch_id=record["touch_id"],
+            touch_type=record["touch_type"],
+            app_id=record["app_id"],
+            media_source=record["media_source"],
+            touch_time=record["touch_time"],
+            campaign=record.get("campaign"),
+            campaign_id=record.get("campaign_id"),
+            adset=record.get("adset"),
+            adset_id=record.get("adset_id"),
+            ad=record.get("ad"),
+            ad_id=record.get("ad_id"),
+            site_id=record.get("site_id"),
+            sub_site_id=record.get("sub_site_id"),
+            network_click_id=record.get("network_click_id"),
+        )
+    return Decision(
+        conversion_type=record["conversion_type"],
+        status=record["status"],
+        winner=winner,
+        match_type=record.get("match_type"),
+        lookback=record.get("lookback"),
+        ctit_seconds=record.get("ctit_seconds"),
+        blocked_reason=record.get("blocked_reason"),
+        is_retargeting=bool(record.get("is_retargeting")),
     )
 
 

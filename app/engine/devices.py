@@ -2,19 +2,32 @@
 
 Holds what later decisions need (R18–R21, R23, R26): install times, last
 activity, whether the latest install was blocked, the latest attribution
-record, and the install event ids already decided.
+record, the install event ids already decided, the latest re-engagement and
+the retargeting clicks already used (R23), and the session and in-app event
+ids already processed (R26).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
+from attrib.config.limits import WINDOW_RANGES_MS
 from attrib.rules.model import Decision, DeviceHistory
 
 DeviceState = dict[str, Any]
 
 #: Remembered install event ids per device (R26); replays come within minutes.
 MAX_DECIDED = 32
+#: Remembered session event ids per device (R26).
+MAX_SESSIONS = 32
+#: Remembered in-app event ids per device (R26), as 64-bit digests.
+MAX_EVENTS = 128
+#: Used retargeting clicks are kept while a click window could still use them
+#: (the largest click_lookback), and at most this many.
+MAX_USED_TOUCHES = 64
+USED_TOUCH_HORIZON_MS = WINDOW_RANGES_MS["click_lookback"][1]
 
 
 def history_of(state: DeviceState | None) -> DeviceHistory | None:
@@ -53,6 +66,7 @@ def apply_decision(
     creates_attribution = decision.conversion_type in ("install", "reattribution")
     if state is None:
         return {
+            **_NEW_DEVICE,
             "first_install_time": install_time,
             "attribution_install_time": install_time,
             "last_install_time": install_time,
@@ -73,4 +87,74 @@ def apply_decision(
         "blocked": decision.conversion_type == "blocked",
         "attribution": attribution,
         "decided": decided[-MAX_DECIDED:],
+        # A new install starts a new life of the device: the answer is its
+        # first launch again, and a re-engagement of the previous install no
+        # longer applies to its events (R19: they go to the new decision).
+        "launched": False,
+        "reengagement": None,
     }
+
+
+#: The fields a device gets besides its first decision.
+_NEW_DEVICE: DeviceState = {
+    "launched": False,
+    "reengagement": None,
+    "used_touches": [],
+    "sessions": [],
+    "events": [],
+}
+
+
+def session_seen(state: DeviceState, event_id: str) -> bool:
+    """Whether the session ``event_id`` was processed already (R26)."""
+    return event_id in state["sessions"]
+
+
+def used_touch_ids(state: DeviceState) -> frozenset[str]:
+    """The retargeting clicks that re-engaged the device already (R23: once each)."""
+    return frozenset(u["touch_id"] for u in state["used_touches"])
+
+
+def apply_session(
+    state: DeviceState,
+    *,
+    session_time: int,
+    event_id: str,
+    reengagement: dict[str, Any] | None = None,
+    used_touch: tuple[str, int] | None = None,
+) -> DeviceState:
+    """The entry after a session: last activity (R21), the session id (R26), and
+    for a re-engagement (R23) the ``OpenReengagement`` and the click it used up
+    (``(touch_id, touch_time)``)."""
+    updated = {
+        **state,
+        "last_activity_time": max(state["last_activity_time"], session_time),
+        "sessions": [*state["sessions"], event_id][-MAX_SESSIONS:],
+        "launched": True,
+    }
+    if reengagement is not None:
+        updated["reengagement"] = reengagement
+    if used_touch is not None:
+        touch_id, touch_time = used_touch
+        used = [*state["used_touches"], {"touch_id": touch_id, "touch_time": touch_time}]
+        oldest = session_time - USED_TOUCH_HORIZON_MS
+        updated["used_touches"] = [u for u in used if u["touch_time"] >= oldest][-MAX_USED_TOUCHES:]
+    return updated
+
+
+def event_digest(event_id: str) -> int:
+    """A 64-bit digest of an event id (signed, as Avro's long)."""
+    digest = hashlib.blake2b(event_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def event_seen(state: DeviceState | None, event_id: str) -> bool:
+    """Whether the in-app event ``event_id`` was attributed already (R26)."""
+    return state is not None and event_digest(event_id) in state["events"]
+
+
+def remember_events(state: DeviceState, event_ids: Iterable[str]) -> DeviceState:
+    digests = [event_digest(e) for e in event_ids]
+    if not digests:
+        return state
+    return {**state, "events": [*state["events"], *digests][-MAX_EVENTS:]}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from attrib.config.limits import WINDOW_RANGES_MS
 from attrib.rules.matching import install_profile_of
-from attrib.rules.model import CLICK, Install, Touch
+from attrib.rules.model import CLICK, Install, Session, Touch
 from attrib.rules.useragent import profile_from_user_agent
 
 REFERRER = "r"
@@ -84,4 +84,20 @@ def install_lookup_keys(install: Install) -> list[str]:
         key = fingerprint_key(app, install.ip, profile.os_family, profile.os_major)
         if key is not None:
             keys.append(key)
+    return keys
+
+
+def session_lookup_keys(session: Session) -> list[str]:
+    """The keys under which a click re-engaging ``session`` may be filed (R23).
+
+    Referrer and id only: probabilistic matches never re-engage.
+    """
+    app = session.app_id
+    keys = []
+    if session.referrer_touch_id:
+        keys.append(f"{REFERRER}|{app}|{session.referrer_touch_id}")
+    for kind, value in sorted(session.identifiers.items()):
+        if kind in ("idfv", "customer_user_id"):
+            continue  # never on touches (streams.md)
+        keys.append(f"{ID}|{app}|{kind}:{value}")
     return keys

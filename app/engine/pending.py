@@ -1,9 +1,11 @@
-"""Installs waiting to be decided: the value of one ``pending_installs`` key.
+"""Installs and sessions waiting to be decided: the value of one ``pending_installs`` key.
 
 An install waits ``decision_delay`` of processing time (R4), then asks the
-touch index for each of its lookup keys and waits for every answer. The
-value is a list of :data:`PendingInstall` dicts (one device may have several
-installs in flight); these pure functions are its only transitions.
+touch index for each of its lookup keys and waits for every answer. A
+session does the same (its re-engaging click is a touch on another topic,
+R23); ``kind`` tells them apart. The value is a list of
+:data:`PendingInstall` dicts (one device may have several installs and
+sessions in flight); these pure functions are its only transitions.
 """
 
 from __future__ import annotations
@@ -16,10 +18,22 @@ PendingInstall = dict[str, Any]
 #: sent straight to the decision instead of through the touch index.
 NO_LOOKUP = "-"
 
+INSTALL = "install"
+SESSION = "session"
+
 
 def new_entry(
-    *, event_id: str, install: bytes, arrived_ms: int, delay_ms: int, keys: list[str]
+    *,
+    event_id: str,
+    install: bytes,
+    arrived_ms: int,
+    delay_ms: int,
+    keys: list[str],
+    kind: str = INSTALL,
+    newer_than: int = 0,
 ) -> PendingInstall:
+    """A pending install, or a session when ``kind`` is :data:`SESSION` (``install``
+    then holds the Session record); lookups return only touches after ``newer_than``."""
     return {
         "event_id": event_id,
         "install": install,
@@ -28,6 +42,8 @@ def new_entry(
         "keys": keys or [NO_LOOKUP],
         "answered": [],
         "touches": [],
+        "kind": kind,
+        "newer_than": newer_than,
     }
 
 

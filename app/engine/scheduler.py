@@ -1,6 +1,9 @@
 """Due times of pending installs, in processing time (R4).
 
-A heap of ``(due_ms, install_key, event_id)``. It lives in memory: after a
+A heap of ``(due_ms, seq, install_key, event_id)``: equal due times come out
+in the order they were pushed (arrival order), so two sessions of a device
+that arrived in one batch are decided in that order (the first one
+re-engages, R23). It lives in memory: after a
 restart or a rebalance it is rebuilt from the ``pending-installs`` table
 (the durable truth), and installs whose lookups were already sent get them
 again, which the decision tolerates (answers are applied once per key).
@@ -13,8 +16,9 @@ import heapq
 
 class DueQueue:
     def __init__(self) -> None:
-        self._heap: list[tuple[int, bytes, str]] = []
+        self._heap: list[tuple[int, int, bytes, str]] = []
         self._queued: set[tuple[bytes, str]] = set()
+        self._seq = 0
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -24,13 +28,14 @@ class DueQueue:
         if item in self._queued:
             return
         self._queued.add(item)
-        heapq.heappush(self._heap, (due_ms, install_key, event_id))
+        self._seq += 1
+        heapq.heappush(self._heap, (due_ms, self._seq, install_key, event_id))
 
     def pop_due(self, now_ms: int) -> list[tuple[bytes, str]]:
-        """Every queued install whose due time has come, earliest first."""
+        """Every queued install whose due time has come, earliest first, then in push order."""
         due = []
         while self._heap and self._heap[0][0] <= now_ms:
-            _, key, event_id = heapq.heappop(self._heap)
+            _, _, key, event_id = heapq.heappop(self._heap)
             self._queued.discard((key, event_id))
             due.append((key, event_id))
         return due

@@ -37,7 +37,12 @@ def unexpired(entries: Iterable[Entry], *, key: str, watermark_ms: int) -> list[
     return [e for e in entries if e[1] >= oldest]
 
 
-def candidates(entries: Iterable[Entry], *, install_time: int, key: str) -> list[bytes]:
-    """The touches a lookup returns: not after T0 (R2), inside the key's horizon before T0."""
+def candidates(
+    entries: Iterable[Entry], *, install_time: int, key: str, newer_than: int = 0
+) -> list[bytes]:
+    """The touches a lookup returns: not after T0 (R2), inside the key's horizon before T0,
+    and after ``newer_than`` when given (a session wants only clicks after the install, R23)."""
     oldest = install_time - HORIZON_MS[kind_of(key)]
+    if newer_than:
+        oldest = max(oldest, newer_than + 1)
     return [e[2] for e in entries if oldest <= e[1] <= install_time]

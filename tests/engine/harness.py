@@ -308,3 +308,96 @@ def wait_indexed(worker: WorkerProcess, entries: int, within: float = 60) -> Non
             return
         time.sleep(0.2)
     raise AssertionError(f"only {seen} of {entries} index entries stored:\n{worker.log_tail()}")
+
+
+def _device_fields(ids: dict[str, str]) -> dict[str, Any]:
+    ids = normalise_identifiers(ids)
+    key = device_key(ids)
+    assert key is not None
+    return {
+        "device_key": key,
+        "advertising_id": ids.get("advertising_id"),
+        "idfa": ids.get("idfa"),
+        "idfv": ids.get("idfv"),
+        "android_id": ids.get("android_id"),
+        "oaid": ids.get("oaid"),
+        "customer_user_id": ids.get("customer_user_id"),
+        "platform": "android",
+        "app_version": "1.0",
+        "os_version": "14",
+        "ip": "198.51.100.7",
+        "user_agent": None,
+    }
+
+
+def session_record(
+    app_id: str, *, session_time: int, ids: dict[str, str], event_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "app_id": app_id,
+        **_device_fields(ids),
+        "event_time": session_time,
+        "received_time": now_ms(),
+    }
+
+
+def event_record(
+    app_id: str,
+    *,
+    event_time: int,
+    ids: dict[str, str],
+    event_name: str = "purchase",
+    revenue: str | None = None,
+    currency: str | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "app_id": app_id,
+        **_device_fields(ids),
+        "event_name": event_name,
+        "revenue": revenue,
+        "currency": currency,
+        "values": {},
+        "event_time": event_time,
+        "received_time": now_ms(),
+    }
+
+
+async def produce_records(
+    settings: Settings, topic: str, schema: str, records: list[dict[str, Any]]
+) -> None:
+    """Produce device-keyed records (installs, sessions, events) as the collector does."""
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        for r in records:
+            key = device_record_key(r["app_id"], r["device_key"])
+            await producer.send_and_wait(settings.topic(topic), codec.encode(schema, r), key=key)
+    finally:
+        await producer.stop()
+
+
+def metric_value(worker: WorkerProcess, name: str, labels: str = "") -> float:
+    """The current value of a Prometheus sample (``labels`` as ``k="v"`` text), 0 if absent."""
+    _, body = worker.get("/metrics")
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    sample = f"{name}{{{labels}}}" if labels else name
+    for line in text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def wait_metric(
+    worker: WorkerProcess, name: str, at_least: float, labels: str = "", within: float = 60
+) -> None:
+    deadline = time.monotonic() + within
+    value = 0.0
+    while time.monotonic() < deadline:
+        value = metric_value(worker, name, labels)
+        if value >= at_least:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name}{{{labels}}} = {value} < {at_least}:\n{worker.log_tail()}")
