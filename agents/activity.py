@@ -59,7 +59,7 @@ def now_ms() -> int:
 # ---- table values -------------------------------------------------------------
 def load_state(key: bytes) -> device_state.DeviceState | None:
     value = devices.get(key)
-    return None if value is None else wire.decode(value, "DeviceState")
+    return wire.decode_or_none(value, "DeviceState")
 
 
 def store_state(key: bytes, state: device_state.DeviceState) -> None:

@@ -101,7 +101,7 @@ async def _decide(entry: pending.PendingInstall) -> None:
         return
     key = device_record_key(app_id, record["device_key"])
     state_value = devices.get(key)
-    state = None if state_value is None else wire.decode(state_value, "DeviceState")
+    state = wire.decode_or_none(state_value, "DeviceState")
     if device_state.decided_attribution_id(state, record["event_id"]):
         return  # R26: decided already (a replayed answer)
     install = install_from_record(record)

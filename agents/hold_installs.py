@@ -22,7 +22,7 @@ from attrib.engine import pending, wire
 from attrib.engine.batching import by_partition
 from attrib.engine.convert import install_from_record
 from attrib.engine.index import install_lookup_keys
-from attrib.engine.metrics import PENDING_INSTALLS, RECORDS_CONSUMED
+from attrib.engine.metrics import LOOKUPS_HELD, PENDING_INSTALLS, RECORDS_CONSUMED
 from attrib.engine.partitioning import partition_for
 from attrib.engine.scheduler import DueQueue
 from attrib.faust_app import app, settings
@@ -101,7 +101,7 @@ async def hold_installs(stream) -> None:  # type: ignore[no-untyped-def]
 
 
 def _device(value: bytes | None) -> device_state.DeviceState | None:
-    return None if value is None else wire.decode(value, "DeviceState")
+    return wire.decode_or_none(value, "DeviceState")
 
 
 def _rebuild_queue() -> None:
@@ -116,6 +116,40 @@ async def _on_assigned(*args: object, **kwargs: object) -> None:
     _rebuild["needed"] = True
 
 
+def touches_caught_up() -> bool:
+    """Is this worker close to the end of the touch topics it reads?
+
+    Touches and installs travel on different topics and are consumed
+    independently. Live, both are read within milliseconds of their arrival;
+    after an outage, though, the installs of the backlog would be decided
+    long before the touches received before them are indexed, and R1 (a
+    replay decides as the live run did) and R4 would not hold. So lookups
+    wait while ``clicks``, ``impressions`` or ``touch-index`` lag by more
+    than :data:`TOUCH_LAG_LIMIT` records. The check covers the partitions
+    this worker owns; with several workers it is an approximation, since a
+    backlog is caught up by all of them at once.
+    """
+    names = {
+        channels.clicks.get_topic_name(),
+        channels.impressions.get_topic_name(),
+        channels.touch_index.get_topic_name(),
+    }
+    consumer = app.consumer
+    for tp in app.assignor.assigned_actives():
+        if tp.topic not in names:
+            continue
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:  # no fetch answer for this partition yet
+            continue
+        read = consumer._read_offset.get(tp)
+        if highwater is None or read is None:
+            continue
+        if highwater - (read + 1) > TOUCH_LAG_LIMIT:
+            return False
+    return True
+
+
 @app.timer(interval=TICK_S)
 async def send_due_lookups() -> None:
     """Send the lookups of every install or session whose ``decision_delay`` has passed."""
@@ -124,6 +158,12 @@ async def send_due_lookups() -> None:
             return
         _rebuild["needed"] = False
         _rebuild_queue()
+    if len(due_queue) == 0:
+        return
+    if not touches_caught_up():
+        LOOKUPS_HELD.set(1)
+        return
+    LOOKUPS_HELD.set(0)
     due = due_queue.pop_due(_now_ms())
     if not due:
         return

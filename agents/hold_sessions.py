@@ -61,7 +61,7 @@ async def hold_sessions(stream) -> None:  # type: ignore[no-untyped-def]
             key = device_record_key(record["app_id"], record["device_key"])
             channels.bind_event(event)
             value = devices.get(key)
-            state = None if value is None else wire.decode(value, "DeviceState")
+            state = wire.decode_or_none(value, "DeviceState")
             if state is not None and device_state.session_seen(state, record["event_id"]):
                 continue  # R26
             can_reengage = state is not None and not state["blocked"]

@@ -11,5 +11,7 @@ from attrib.tables.conversion_data import conversion_data
 @app.agent(channels.conversion_updates, name="store-conversions", concurrency=1)
 async def store_conversions(stream) -> None:  # type: ignore[no-untyped-def]
     async for event in stream.events():
-        update = wire.decode(event.message.value, "ConversionUpdate")
+        update = wire.decode_or_none(event.message.value, "ConversionUpdate")
+        if update is None:
+            continue
         conversion_data[update["key"].encode()] = update["answer_json"].encode()

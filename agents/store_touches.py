@@ -19,11 +19,10 @@ from collections import defaultdict
 from attrib import channels
 from attrib.engine import touch_lists, wire
 from attrib.engine.metrics import INDEX_KEYS_SWEPT, RECORDS_CONSUMED
-from attrib.engine.partitioning import partition_for
-from attrib.faust_app import app, settings
+from attrib.faust_app import app
 from attrib.tables.touch_index import touches_by_key
 
-SWEEP_INTERVAL_S = float(os.environ.get("ATTRIB_INDEX_SWEEP_INTERVAL_S", "60"))
+SWEEP_INTERVAL_S = float(os.environ.get("ATTRIB_INDEX_SWEEP_INTERVAL_S", "5"))
 
 #: Newest touch time seen per partition: the event-time watermark of pruning.
 watermarks: dict[int, int] = defaultdict(int)
@@ -43,18 +42,43 @@ def _encode(entries: list[touch_lists.Entry]) -> bytes:
     )
 
 
-def sweep_partition(partition: int) -> tuple[int, int]:
-    """Drop expired touches of ``partition``; returns (keys deleted, keys shrunk)."""
+#: Keys examined per sweep envelope and partition: the sweep is incremental,
+#: so it never holds the event loop for long whatever the size of the index.
+SWEEP_CHUNK = 2_000
+
+#: Where each partition's sweep continues (the last key examined).
+_sweep_cursor: dict[int, bytes | None] = defaultdict(lambda: None)
+
+
+def _partition_keys(partition: int, after: bytes | None, limit: int) -> list[bytes]:
+    """Up to ``limit`` keys of the partition's RocksDB after ``after`` (in key order)."""
+    db = touches_by_key.data._db_for_partition(partition)  # type: ignore[attr-defined]
+    keys: list[bytes] = []
+    iterator = db.keys(from_key=after) if after is not None else db.keys()
+    for raw_key in iterator:
+        if raw_key == after or raw_key[1:2] != b"|":
+            continue  # the cursor itself, or Faust's own bookkeeping (persisted offsets)
+        keys.append(raw_key)
+        if len(keys) >= limit:
+            break
+    return keys
+
+
+def sweep_partition(partition: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:
+    """Examine the next ``limit`` keys of ``partition``; drop touches no window can use.
+
+    Returns (keys deleted, keys shrunk). Runs inside the agent, on the sweep
+    envelope of that partition, so deletions are changelogged to it.
+    """
     watermark = watermarks[partition]
     if watermark == 0:
         return 0, 0
+    keys = _partition_keys(partition, _sweep_cursor[partition], limit)
+    _sweep_cursor[partition] = keys[-1] if len(keys) == limit else None  # wrap at the end
     deleted = shrunk = 0
-    for raw_key in list(touches_by_key.keys()):
-        if partition_for(raw_key, settings.topic_partitions) != partition:
-            continue
-        key = raw_key.decode()
+    for raw_key in keys:
         entries = _entries(touches_by_key.get(raw_key))
-        kept = touch_lists.unexpired(entries, key=key, watermark_ms=watermark)
+        kept = touch_lists.unexpired(entries, key=raw_key.decode(), watermark_ms=watermark)
         if not kept:
             del touches_by_key[raw_key]
             deleted += 1
@@ -92,7 +116,9 @@ async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
 
 @app.timer(interval=SWEEP_INTERVAL_S)
 async def request_sweeps() -> None:
-    """Ask every partition of the touch index to drop what no window can use."""
+    """Ask each partition of the touch index this worker owns to sweep its next keys."""
     sweep = wire.encode("TouchIndexBatch", {"entries": [], "sweep": True})
-    for partition in range(settings.topic_partitions):
-        await channels.touch_index.send(value=sweep, partition=partition)
+    name = channels.touch_index.get_topic_name()
+    for tp in app.assignor.assigned_actives():
+        if tp.topic == name:
+            await channels.touch_index.send(value=sweep, partition=tp.partition)

@@ -8,12 +8,34 @@ program reads them, and they are not part of streams.md.
 
 from __future__ import annotations
 
+import copy
 import functools
+import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from attrib.avro.codec import AvroCodec
+from prometheus_client import Counter
+
+from attrib.avro.codec import AvroCodec, AvroDecodeError
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = Counter(
+    "attrib_unreadable_internal_total",
+    "Internal records (table values, envelopes) that could not be decoded and were skipped",
+    ["record"],
+)
+
+#: What an unreadable value of each container record counts as: empty.
+EMPTY: dict[str, dict[str, Any]] = {
+    "PendingInstalls": {"installs": []},
+    "TouchList": {"entries": []},
+    "WaitingEvents": {"events": []},
+    "TouchIndexBatch": {"entries": [], "sweep": False},
+    "LookupBatch": {"lookups": []},
+    "CandidateBatch": {"answers": []},
+}
 
 
 @functools.cache
@@ -27,4 +49,32 @@ def encode(name: str, record: dict[str, Any]) -> bytes:
 
 
 def decode(data: bytes, name: str) -> dict[str, Any]:
-    return internal_codec().decode(data, expect=name)
+    """Decode an internal record. An unreadable one (corrupt, or written by a
+    schema this version does not know) is logged, counted and read as empty:
+    one bad value must never stop an agent and with it a whole partition."""
+    try:
+        return internal_codec().decode(data, expect=name)
+    except AvroDecodeError as exc:
+        if name not in EMPTY:
+            raise
+        _unreadable(name, exc)
+        return copy.deepcopy(EMPTY[name])
+
+
+def decode_or_none(data: bytes | None, name: str) -> dict[str, Any] | None:
+    """Like :func:`decode` for records with no empty form: ``None`` when absent or unreadable."""
+    if data is None:
+        return None
+    try:
+        return internal_codec().decode(data, expect=name)
+    except AvroDecodeError as exc:
+        _unreadable(name, exc)
+        return None
+
+
+def _unreadable(name: str, exc: AvroDecodeError) -> None:
+    UNREADABLE.labels(name).inc()
+    log.error(
+        "unreadable internal record skipped",
+        extra={"fields": {"record": name, "reason": exc.reason}},
+    )

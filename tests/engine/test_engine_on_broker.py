@@ -225,7 +225,7 @@ async def test_sweep_removes_touches_no_window_can_use(isolated_settings, app_id
                 if line.startswith("attrib_touch_index_keys_swept_total "):
                     swept = float(line.split()[1])
             await asyncio.sleep(0.5)
-        assert swept == 1  # the old click's referrer key; the new one stays
+        assert swept == 1, worker.log_tail()  # the old click referrer key goes, the new stays
         late = install_record(
             app_id,
             install_time=old["touch_time"] + HOUR,

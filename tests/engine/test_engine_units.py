@@ -187,3 +187,15 @@ def test_conversion_answer_omits_nulls_and_formats_times() -> None:
 def test_attribution_id_is_stable_per_install_event() -> None:
     assert attribution_id_for("a", "e") == attribution_id_for("a", "e")
     assert attribution_id_for("a", "e") != attribution_id_for("a", "f")
+
+
+def test_unreadable_internal_values_read_as_empty_and_are_counted() -> None:
+    from attrib.engine import wire
+
+    before = wire.UNREADABLE.labels("PendingInstalls")._value.get()
+    assert wire.decode(b"\xc3\x01garbage-bytes", "PendingInstalls") == {"installs": []}
+    assert wire.UNREADABLE.labels("PendingInstalls")._value.get() == before + 1
+    assert wire.decode_or_none(b"nope", "DeviceState") is None
+    assert wire.decode_or_none(None, "DeviceState") is None
+    good = wire.encode("TouchList", {"entries": [{"touch_id": "t", "touch_time": 1, "touch": b""}]})
+    assert wire.decode(good, "TouchList")["entries"][0]["touch_id"] == "t"
