@@ -1,5 +1,5 @@
 # Attrib — the two commands of the quick start, and the chores around them.
-#   make demo   set up everything and run the platform on local defaults
+#   make demo   set up everything, start the local stack, send a demo data set, print its reports
 #   make test   set up everything, start Kafka + ClickHouse endpoint, run all tests
 PY ?= python3
 VENV ?= .venv
@@ -18,7 +18,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/attrib local up
-	$(BIN)/attrib local status
+	$(BIN)/attrib demo
 
 up: install
 	$(BIN)/attrib local up

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "apps": ("attrib.cli.apps", "apps", "Register and read app configurations (admin API)."),
     "collector": ("attrib.cli.collector", "collector", "Run the HTTP collector."),
     "worker": ("attrib.cli.worker", "worker", "Run a stream worker (Faust)."),
+    "demo": ("attrib.cli.demo", "demo", "Send a demo data set through the stack, print reports."),
     "load": ("attrib.cli.load", "load", "Offer realistic traffic to a collector at a set rate."),
     "topics": ("attrib.cli.topics", "topics", "Create the platform's Kafka topics."),
     "sink": ("attrib.cli.sink", "sink", "Write the platform's topics into ClickHouse."),

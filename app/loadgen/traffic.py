@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -44,11 +45,13 @@ def touch(
     retargeting: bool = False,
     ip: str | None = None,
     user_agent: str | None = None,
+    site_id: str | None = None,
 ) -> Request:
     params: dict[str, Any] = {
         "pid": source,
         "c": campaign,
-        "af_siteid": f"site{hash(source) % 7}",
+        # crc32, not hash(): the same site in every process (PYTHONHASHSEED)
+        "af_siteid": site_id or f"site{zlib.crc32(source.encode()) % 7}",
         "ts": ts,
         "redirect": "false",
     }

@@ -1,0 +1,1 @@
+"""``attrib demo``: a realistic data set with known report figures (operations.md)."""
