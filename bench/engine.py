@@ -213,6 +213,7 @@ class Worker:
             ATTRIB_DATA_DIR=settings.data_dir,
             ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
             ATTRIB_DECISION_DELAY="0s",
+            ATTRIB_WORKER_SINK="false",  # measure the join alone
         )
         argv = [sys.executable]
         if profile is not None:
