@@ -49,7 +49,9 @@ async def answer_lookups(stream) -> None:  # type: ignore[no-untyped-def]
                     },
                 )
             )
-        for partition, group in by_partition(answers, settings.topic_partitions).items():
-            await channels.install_candidates.send(
-                value=wire.encode("CandidateBatch", {"answers": group}), partition=partition
-            )
+        await channels.send_envelopes(
+            channels.install_candidates,
+            "CandidateBatch",
+            "answers",
+            by_partition(answers, settings.topic_partitions),
+        )

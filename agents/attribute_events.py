@@ -107,7 +107,7 @@ async def expire_waiting_events() -> None:
             return
         _rebuild["needed"] = False
         activity.rebuild_waiting_due()
-    due = activity.waiting_due.pop_due(activity.now_ms())
+    due = activity.waiting_due.pop_due(activity.now_ms(), limit=2_000)
     if not due:
         return
     by_partition: dict[int, set[str]] = defaultdict(set)

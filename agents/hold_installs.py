@@ -40,6 +40,10 @@ TICK_S = 0.02
 #: touch topics (see :func:`touches_caught_up`).
 TOUCH_LAG_LIMIT = 2_000
 
+#: Installs (or sessions) whose lookups one timer tick sends: a catch-up makes
+#: many due at once, and the event loop must stay responsive meanwhile.
+MAX_DUE_PER_TICK = 2_000
+
 due_queue = DueQueue()
 _rebuild = {"needed": True}
 
@@ -164,7 +168,7 @@ async def send_due_lookups() -> None:
         LOOKUPS_HELD.set(1)
         return
     LOOKUPS_HELD.set(0)
-    due = due_queue.pop_due(_now_ms())
+    due = due_queue.pop_due(_now_ms(), limit=MAX_DUE_PER_TICK)
     if not due:
         return
     lookups: list[tuple[str, dict]] = []
@@ -202,14 +206,18 @@ async def send_due_lookups() -> None:
                             },
                         )
                     )
-    for partition, batch in by_partition(lookups, settings.topic_partitions).items():
-        await channels.touch_lookup.send(
-            value=wire.encode("LookupBatch", {"lookups": batch}), partition=partition
-        )
-    for partition, batch in by_partition(direct, settings.topic_partitions).items():
-        await channels.install_candidates.send(
-            value=wire.encode("CandidateBatch", {"answers": batch}), partition=partition
-        )
+    await channels.send_envelopes(
+        channels.touch_lookup,
+        "LookupBatch",
+        "lookups",
+        by_partition(lookups, settings.topic_partitions),
+    )
+    await channels.send_envelopes(
+        channels.install_candidates,
+        "CandidateBatch",
+        "answers",
+        by_partition(direct, settings.topic_partitions),
+    )
     PENDING_INSTALLS.set(len(due_queue))
 
 

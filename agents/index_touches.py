@@ -13,7 +13,6 @@ import time
 
 from attrib import channels
 from attrib.avro import codec
-from attrib.engine import wire
 from attrib.engine.batching import by_partition
 from attrib.engine.convert import touch_from_record
 from attrib.engine.index import touch_index_keys
@@ -54,9 +53,11 @@ async def index_touches(stream) -> None:  # type: ignore[no-untyped-def]
                         },
                     )
                 )
-        for partition, batch in by_partition(entries, settings.topic_partitions).items():
-            await channels.touch_index.send(
-                value=wire.encode("TouchIndexBatch", {"entries": batch, "sweep": False}),
-                partition=partition,
-            )
-            RECORDS_PRODUCED.labels(channels.touch_index.get_topic_name()).inc()
+        sent = await channels.send_envelopes(
+            channels.touch_index,
+            "TouchIndexBatch",
+            "entries",
+            by_partition(entries, settings.topic_partitions),
+            sweep=False,
+        )
+        RECORDS_PRODUCED.labels(channels.touch_index.get_topic_name()).inc(sent)

@@ -20,7 +20,7 @@ from faust.streams import _current_event
 from attrib import topics
 from attrib.avro import codec
 from attrib.deadletter import dead_letter_record
-from attrib.faust_app import app, settings
+from attrib.faust_app import LARGE_RECORDS, app, settings
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def _internal(name: str) -> faust.TopicT:
         key_serializer="raw",
         value_serializer="raw",
         internal=True,
+        config=LARGE_RECORDS,
     )
 
 
@@ -97,3 +98,26 @@ def bind_event(event: faust.types.EventT) -> None:
     take buffer reads concurrently to track acknowledgements.
     """
     _current_event.set(weakref.ref(event))
+
+
+async def send_envelopes(
+    topic: faust.TopicT,
+    record: str,
+    field: str,
+    grouped: dict[int, list[dict]],
+    **extra: object,
+) -> int:
+    """Send ``grouped`` entries as ``record`` envelopes (entries under ``field``), one or
+    more per partition, each below :data:`attrib.engine.batching.MAX_ENVELOPE_BYTES`.
+    Returns the number of envelopes sent."""
+    from attrib.engine import wire
+    from attrib.engine.batching import approx_size, chunked
+
+    sent = 0
+    for partition, entries in grouped.items():
+        for chunk in chunked(entries, approx_size):
+            await topic.send(
+                value=wire.encode(record, {field: chunk, **extra}), partition=partition
+            )
+            sent += 1
+    return sent

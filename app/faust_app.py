@@ -19,6 +19,11 @@ import faust
 
 from attrib.settings import Settings, load_settings
 
+#: The largest record the workers write (an envelope, a table value): topics the
+#: workers create allow it explicitly, whatever the broker's default.
+MAX_RECORD_BYTES = 8 * 1024 * 1024
+LARGE_RECORDS = {"max.message.bytes": str(MAX_RECORD_BYTES)}
+
 
 def broker_credentials(settings: Settings) -> Any:
     protocol = settings.kafka_security_protocol
@@ -51,6 +56,7 @@ def create_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         producer_acks=-1,
+        producer_max_request_size=MAX_RECORD_BYTES,
         producer_linger_ms=2,
         consumer_auto_offset_reset="earliest",
         web_host=settings.worker_host,

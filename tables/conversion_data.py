@@ -8,12 +8,13 @@ the same function that placed it.
 
 from __future__ import annotations
 
-from attrib.faust_app import app, settings
+from attrib.faust_app import LARGE_RECORDS, app, settings
 
 conversion_data = app.Table(
     "conversion-data",
     key_type=bytes,
     value_type=bytes,
     partitions=settings.topic_partitions,
+    extra_topic_configs=LARGE_RECORDS,
     help="Conversion data answers by app and device identifier.",
 )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 
-from attrib.faust_app import app, settings
+from attrib.faust_app import LARGE_RECORDS, app, settings
 
 devices = app.Table(
     "devices",
     key_type=bytes,
     value_type=bytes,
     partitions=settings.topic_partitions,
+    extra_topic_configs=LARGE_RECORDS,
     help="Device registry: install history and current attribution.",
 )
 

@@ -10,12 +10,13 @@ restart). While a device has an entry here, its in-app events wait
 
 from __future__ import annotations
 
-from attrib.faust_app import app, settings
+from attrib.faust_app import LARGE_RECORDS, app, settings
 
 pending_installs = app.Table(
     "pending-installs",
     key_type=bytes,
     value_type=bytes,
     partitions=settings.topic_partitions,
+    extra_topic_configs=LARGE_RECORDS,
     help="Installs waiting to be decided.",
 )

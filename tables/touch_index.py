@@ -9,12 +9,13 @@ Kafka's partitioner gives the key.
 
 from __future__ import annotations
 
-from attrib.faust_app import app, settings
+from attrib.faust_app import LARGE_RECORDS, app, settings
 
 touches_by_key = app.Table(
     "touches-by-key",
     key_type=bytes,
     value_type=bytes,
     partitions=settings.topic_partitions,
+    extra_topic_configs=LARGE_RECORDS,
     help="Touches filed under each index key (referrer, id, fingerprint).",
 )

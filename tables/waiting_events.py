@@ -9,12 +9,13 @@ are held, released or expired by the next owner of the partition.
 
 from __future__ import annotations
 
-from attrib.faust_app import app, settings
+from attrib.faust_app import LARGE_RECORDS, app, settings
 
 waiting_events = app.Table(
     "waiting-events",
     key_type=bytes,
     value_type=bytes,
     partitions=settings.topic_partitions,
+    extra_topic_configs=LARGE_RECORDS,
     help="In-app events waiting for their install or a decision about their device.",
 )

@@ -31,10 +31,11 @@ class DueQueue:
         self._seq += 1
         heapq.heappush(self._heap, (due_ms, self._seq, install_key, event_id))
 
-    def pop_due(self, now_ms: int) -> list[tuple[bytes, str]]:
-        """Every queued install whose due time has come, earliest first, then in push order."""
-        due = []
-        while self._heap and self._heap[0][0] <= now_ms:
+    def pop_due(self, now_ms: int, limit: int | None = None) -> list[tuple[bytes, str]]:
+        """Queued installs whose due time has come (at most ``limit``), earliest first,
+        then in push order."""
+        due: list[tuple[bytes, str]] = []
+        while self._heap and self._heap[0][0] <= now_ms and (limit is None or len(due) < limit):
             _, _, key, event_id = heapq.heappop(self._heap)
             self._queued.discard((key, event_id))
             due.append((key, event_id))

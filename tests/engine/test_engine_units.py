@@ -199,3 +199,23 @@ def test_unreadable_internal_values_read_as_empty_and_are_counted() -> None:
     assert wire.decode_or_none(None, "DeviceState") is None
     good = wire.encode("TouchList", {"entries": [{"touch_id": "t", "touch_time": 1, "touch": b""}]})
     assert wire.decode(good, "TouchList")["entries"][0]["touch_id"] == "t"
+
+
+def test_envelopes_are_cut_below_the_record_size_limit() -> None:
+    from attrib.engine.batching import MAX_ENVELOPE_BYTES, approx_size, chunked
+
+    entries = [{"key": f"k{i}", "touches": [b"x" * 370] * 10} for i in range(2_000)]
+    chunks = list(chunked(entries, approx_size))
+    assert sum(len(c) for c in chunks) == 2_000
+    assert all(sum(approx_size(e) for e in c) <= MAX_ENVELOPE_BYTES for c in chunks)
+    assert len(chunks) > 1
+    big = [{"key": "huge", "touches": [b"y" * (MAX_ENVELOPE_BYTES + 1)]}]
+    assert list(chunked(big, approx_size)) == [big]  # an oversized entry still goes, alone
+
+
+def test_due_queue_pops_at_most_the_limit() -> None:
+    q = DueQueue()
+    for i in range(10):
+        q.push(0, b"k", f"e{i}")
+    assert len(q.pop_due(5, limit=3)) == 3
+    assert len(q) == 7
