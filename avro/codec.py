@@ -17,6 +17,18 @@ header of each writer and the fingerprint -> (writer, reader) table are
 precomputed, and fastavro gets ``reader_schema=None`` when writer and reader
 are the same version, so the common case costs one dict lookup plus fastavro.
 
+Encoding flat records (the collector's touches, installs, sessions and events:
+one per HTTP request) goes through an encoder generated once per schema
+(:func:`_compile_writer`): straight-line Python that appends each field's
+bytes, several times faster than fastavro's generic walk, which picks every
+union branch by validating the value. It covers only the plain case, a
+``dict`` holding exactly the schema's fields, each value of exactly the
+expected Python type and range; anything else (an omitted field with a
+default, an extra or misspelt field, a wrong type, text that is not valid
+Unicode, a schema with nested records or arrays) is handed to fastavro, which
+writes it or raises as before. The bytes are fastavro's, byte for byte
+(tests/avro/test_fast_writer.py compares them on generated records).
+
 Records are plain dicts; times are plain ints (epoch ms), never datetimes.
 Encoding is strict: a missing field without a default, an unknown field
 (usually a typo) or a wrong type raises :class:`AvroEncodeError` instead of
@@ -27,7 +39,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -69,10 +81,178 @@ class AvroEncodeError(ValueError):
     """A record that does not fit its schema (missing, unknown or mistyped field)."""
 
 
+# ---- the generated writer of flat records (see the module doc) ---------------------------
+#: A value written as a generated writer expects: ``str`` for string, ``int`` (not bool) in
+#: range for int and long, ``bytes``, ``bool``, ``None``; and maps of those.
+_INT_RANGES = {"int": 1 << 31, "long": 1 << 63}
+_SMALL_VARINTS = tuple(bytes([n]) for n in range(128))
+#: Strings and bytes shorter than this have a one-byte length prefix (zig-zag doubles it).
+_SHORT = 64
+
+
+class _NotFlat(Exception):
+    """A schema the generated writer does not cover; fastavro writes all its records."""
+
+
+def _varint_loop(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+# Large varints are mostly times: a record's event and receive times are usually equal, and
+# records of the same millisecond share them, so the last few are kept.
+_varint_large = functools.lru_cache(maxsize=256)(_varint_loop)
+
+
+def _varint(n: int) -> bytes:
+    """The Avro variable-length encoding of ``n`` >= 0 (already zig-zagged)."""
+    return _SMALL_VARINTS[n] if n < 0x80 else _varint_large(n)
+
+
+def _zigzag(n: int) -> bytes:
+    return _varint((n << 1) ^ (n >> 63))
+
+
+class _Source:
+    """Python source of one writer function, and the constants it refers to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {"_varint": _varint, "_small": _SMALL_VARINTS}
+        self._names = 0
+
+    def constant(self, value: Any) -> str:
+        for name, known in self.constants.items():
+            if type(known) is type(value) and known == value:
+                return name
+        self._names += 1
+        name = f"_c{self._names}"
+        self.constants[name] = value
+        return name
+
+    def temp(self) -> str:
+        self._names += 1
+        return f"_t{self._names}"
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+
+def _emit_value(src: _Source, indent: int, value: str, schema: Any, prefix: bytes) -> None:
+    """Lines adding ``prefix`` (a union index, or nothing) and ``value`` written as ``schema``
+    to the buffer ``o``.
+
+    Every check that fails raises, and the caller falls back to fastavro.
+    """
+    if isinstance(schema, list):
+        _emit_union(src, indent, value, schema)
+        return
+    if isinstance(schema, dict):
+        if schema.get("type") != "map" or "logicalType" in schema:
+            raise _NotFlat(str(schema.get("type")))
+        _emit_map(src, indent, value, schema["values"], prefix)
+        return
+    if schema in ("string", "bytes"):
+        data = src.temp()
+        size = src.temp()
+        if schema == "string":
+            src.emit(indent, f"if type({value}) is not str: raise TypeError")
+            src.emit(indent, f"{data} = {value}.encode()")
+        else:
+            src.emit(indent, f"if type({value}) is not bytes: raise TypeError")
+            src.emit(indent, f"{data} = {value}")
+        src.emit(indent, f"{size} = len({data})")
+        short = src.constant(tuple(prefix + bytes([n << 1]) for n in range(_SHORT)))
+        src.emit(indent, f"if {size} < {_SHORT}: o += {short}[{size}]")
+        if prefix:
+            src.emit(indent, f"else: o += {src.constant(prefix)}; o += _varint({size} << 1)")
+        else:
+            src.emit(indent, f"else: o += _varint({size} << 1)")
+        src.emit(indent, f"o += {data}")
+    elif schema in _INT_RANGES:
+        bound = _INT_RANGES[schema]
+        src.emit(
+            indent,
+            f"if type({value}) is not int or not -{bound} <= {value} < {bound}: raise TypeError",
+        )
+        if prefix:
+            src.emit(indent, f"o += {src.constant(prefix)}")
+        src.emit(indent, f"o += _varint(({value} << 1) ^ ({value} >> 63))")
+    elif schema == "boolean":
+        true, false = src.constant(prefix + b"\x01"), src.constant(prefix + b"\x00")
+        src.emit(indent, f"if {value} is True: o += {true}")
+        src.emit(indent, f"elif {value} is False: o += {false}")
+        src.emit(indent, "else: raise TypeError")
+    elif schema == "null":
+        src.emit(indent, f"if {value} is not None: raise TypeError")
+        if prefix:
+            src.emit(indent, f"o += {src.constant(prefix)}")
+    else:
+        raise _NotFlat(str(schema))
+
+
+def _emit_union(src: _Source, indent: int, value: str, branches: list[Any]) -> None:
+    # Only null + one other branch: fastavro picks a branch by validating the value
+    # against each in turn, and with one non-null branch that choice is plain.
+    if len(branches) != 2 or "null" not in branches:
+        raise _NotFlat(str(branches))
+    null_index = branches.index("null")
+    other = branches[1 - null_index]
+    if not isinstance(other, str) or other == "null":
+        raise _NotFlat(str(branches))
+    src.emit(indent, f"if {value} is None: o += {src.constant(_zigzag(null_index))}")
+    src.emit(indent, "else:")
+    _emit_value(src, indent + 1, value, other, _zigzag(1 - null_index))
+
+
+def _emit_map(src: _Source, indent: int, value: str, values: Any, prefix: bytes) -> None:
+    if prefix:
+        src.emit(indent, f"o += {src.constant(prefix)}")
+    key, item = src.temp(), src.temp()
+    src.emit(indent, f"if type({value}) is not dict: raise TypeError")
+    src.emit(indent, f"if {value}:")
+    src.emit(indent + 1, f"o += _varint(len({value}) << 1)")
+    src.emit(indent + 1, f"for {key}, {item} in {value}.items():")
+    _emit_value(src, indent + 2, key, "string", b"")
+    _emit_value(src, indent + 2, item, values, b"")
+    src.emit(indent, "o += _small[0]")
+
+
+def _compile_writer(parsed: dict[str, Any], header: bytes) -> Callable[[Any], bytes] | None:
+    """``header`` + the Avro body of a record, for the plain case only; None if not flat.
+
+    The function raises (anything) when the record is not the plain case.
+    """
+    if parsed.get("type") != "record":
+        return None
+    src = _Source()
+    fields = parsed["fields"]
+    src.emit(0, "def write(record):")
+    src.emit(1, f"if type(record) is not dict or len(record) != {len(fields)}: raise TypeError")
+    src.emit(1, f"o = bytearray({src.constant(header)})")
+    try:
+        for field in fields:
+            value = src.temp()
+            src.emit(1, f"{value} = record[{field['name']!r}]")
+            _emit_value(src, 1, value, field["type"], b"")
+    except _NotFlat:
+        return None
+    src.emit(1, "return bytes(o)")
+    namespace = dict(src.constants)
+    exec(compile("\n".join(src.lines), f"<avro writer {parsed.get('name')}>", "exec"), namespace)
+    return namespace["write"]  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
 class _Writer:
     header: bytes
     parsed: dict[str, Any]
+    #: header + body of a plain record, raising otherwise; None for schemas it does not cover
+    fast: Callable[[Any], bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +299,8 @@ class AvroCodec:
 
     @staticmethod
     def _writer(sv: SchemaVersion) -> _Writer:
-        return _Writer(MARKER + sv.fingerprint, sv.parsed)
+        header = MARKER + sv.fingerprint
+        return _Writer(header, sv.parsed, _compile_writer(sv.parsed, header))
 
     # ---- schema look-ups ---------------------------------------------------
     def names(self) -> list[str]:
@@ -146,7 +327,13 @@ class AvroCodec:
 
     def encode(self, name: str, record: Mapping[str, Any], *, version: int | None = None) -> bytes:
         """One value of record ``name`` (short name, e.g. ``"Touch"``), latest version."""
-        writer = self._writer_for(name, version)
+        writer = self._writers.get((name, version)) or self._writer_for(name, version)
+        fast = writer.fast
+        if fast is not None:
+            try:
+                return fast(record)
+            except Exception:  # not the plain case: fastavro writes it or says why not
+                pass
         buf = BytesIO()
         buf.write(writer.header)
         try:
@@ -160,10 +347,17 @@ class AvroCodec:
     ) -> list[bytes]:
         """Values of many records of one kind, in order (one buffer for the batch)."""
         writer = self._writer_for(name, version)
-        header, parsed = writer.header, writer.parsed
+        header, parsed, fast = writer.header, writer.parsed, writer.fast
         buf = BytesIO()
         ends: list[int] = []
         for i, record in enumerate(records):
+            if fast is not None:
+                try:
+                    buf.write(fast(record))
+                    ends.append(buf.tell())
+                    continue
+                except Exception:  # not the plain case: fastavro writes it or says why not
+                    pass
             buf.write(header)
             try:
                 schemaless_writer(buf, parsed, record, strict_allow_default=True)

@@ -65,17 +65,20 @@ def required_text(value: object, field: str, max_chars: int = MAX_TEXT_CHARS) ->
     return text
 
 
+def param_too_long(name: str) -> ApiError:
+    """400: the query parameter ``name`` is longer than :data:`MAX_TEXT_CHARS`."""
+    return field_error(
+        name, f"parameter {name} is longer than {MAX_TEXT_CHARS} characters", "invalid_parameter"
+    )
+
+
 def param_text(params: Mapping[str, str], name: str) -> str | None:
     """A query parameter; empty means absent (networks leave unfilled macros empty)."""
     value = params.get(name)
     if not value:
         return None
     if len(value) > MAX_TEXT_CHARS:
-        raise field_error(
-            name,
-            f"parameter {name} is longer than {MAX_TEXT_CHARS} characters",
-            "invalid_parameter",
-        )
+        raise param_too_long(name)
     return value
 
 
@@ -238,6 +241,7 @@ __all__ = [
     "param_flag",
     "param_lookback_ms",
     "param_text",
+    "param_too_long",
     "required_text",
     "revenue_text",
 ]

@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Sequence
 from typing import Final
 
@@ -63,7 +62,7 @@ DEADLINE_TICK_S: Final = 0.1
 #: Bigger batches than the client default: records are small and arrive in bursts.
 MAX_BATCH_BYTES: Final = 256 * 1024
 #: The producer's linger: records of concurrent requests that arrive meanwhile share a batch.
-LINGER_MS: Final = 2
+LINGER_MS: Final = 1
 
 
 class BrokerUnavailable(ApiError):
@@ -86,15 +85,20 @@ class AcknowledgementDeadlines:
     """Fails acknowledgements still pending at their deadline, with one timer for all.
 
     A timer per request (``asyncio.timeout``) costs a timer handle and task
-    bookkeeping on every write; here each write appends ``(deadline,
-    future)`` to a queue (deadlines only grow, the timeout being constant)
-    and one task wakes every :data:`DEADLINE_TICK_S` to fail the futures whose
-    deadline passed. aiokafka resolves message futures only if they are not
-    done yet, so failing one early is safe.
+    bookkeeping on every write; here each write records ``future -> deadline``
+    in an insertion-ordered dict (deadlines only grow, the timeout being
+    constant) and one task wakes every :data:`DEADLINE_TICK_S` to fail the
+    futures whose deadline passed, looking only at the oldest entries. A write
+    calls :meth:`forget` as soon as its outcome is known: keeping every
+    acknowledged future (and its metadata) for the whole timeout kept tens of
+    thousands of objects alive under load, and the garbage collector's full
+    passes over them became a large share of a request's CPU time. aiokafka
+    resolves message futures only if they are not done yet, so failing one
+    early is safe.
     """
 
     def __init__(self) -> None:
-        self._pending: deque[tuple[float, asyncio.Future[object]]] = deque()
+        self._pending: dict[asyncio.Future[object], float] = {}
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -110,12 +114,24 @@ class AcknowledgementDeadlines:
         self._expire_until(float("inf"))
 
     def watch(self, deadline: float, delivery: asyncio.Future[object]) -> None:
-        self._pending.append((deadline, delivery))
+        self._pending[delivery] = deadline
+
+    def forget(self, delivery: asyncio.Future[object]) -> None:
+        """Stop watching ``delivery`` (its outcome is known)."""
+        self._pending.pop(delivery, None)
+
+    def __len__(self) -> int:
+        return len(self._pending)
 
     def _expire_until(self, now: float) -> None:
         pending = self._pending
-        while pending and pending[0][0] <= now:
-            _, delivery = pending.popleft()
+        expired = []
+        for delivery, deadline in pending.items():
+            if deadline > now:
+                break
+            expired.append(delivery)
+        for delivery in expired:
+            del pending[delivery]
             if not delivery.done():
                 delivery.set_exception(AcknowledgementTimeout())
 
@@ -229,13 +245,17 @@ class RecordProducer:
         producer = self._producer
         if producer is None:
             raise self._fail((topic,), NOT_CONNECTED, "the collector is not connected to Kafka yet")
+        deadlines = self._deadlines
         deadline = time.monotonic() + self.timeout_s
         try:
             # send() waits only for metadata or buffer space, bounded by the
             # producer's request timeout (the same timeout_s).
             delivery = await producer.send(self._topics[topic], value, key)
-            self._deadlines.watch(deadline, delivery)
-            await delivery
+            deadlines.watch(deadline, delivery)
+            try:
+                await delivery
+            finally:
+                deadlines.forget(delivery)
         except AcknowledgementTimeout:
             detail = f"Kafka did not acknowledge the record within {self.timeout_s:g}s"
             raise self._fail((topic,), TIMEOUT, detail) from None
@@ -272,7 +292,11 @@ class RecordProducer:
             raise self._fail(
                 shorts, KAFKA_ERROR, f"Kafka refused a record: {type(exc).__name__}"
             ) from exc
-        outcomes = await asyncio.gather(*deliveries, return_exceptions=True)
+        try:
+            outcomes = await asyncio.gather(*deliveries, return_exceptions=True)
+        finally:
+            for delivery in deliveries:
+                self._deadlines.forget(delivery)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if any(isinstance(f, AcknowledgementTimeout) for f in failures):
             raise self._fail(

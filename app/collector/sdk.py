@@ -10,9 +10,11 @@ an SDK may retry any call that did not get its 202.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.hdrs import CONTENT_TYPE
 
 from attrib.collector.access import authorised_app
 from attrib.collector.clock import now_ms
@@ -24,6 +26,7 @@ from attrib.collector.sdk_records import EVENT, INSTALL, KINDS, SESSION, sdk_rec
 from attrib.keys import device_record_key
 
 SDK_PATH: Final = "/v1/sdk/{app_id}/"
+_JSON_HEADERS: Final = {CONTENT_TYPE: "application/json; charset=utf-8"}
 
 
 def outgoing_sdk_record(
@@ -50,6 +53,16 @@ def outgoing_sdk_record(
     return (topic, key, value), record["event_id"]
 
 
+def accepted(event_id: str) -> web.Response:
+    """``202 {"status": "accepted", "event_id": ...}``.
+
+    The same bytes and Content-Type as ``web.json_response`` of that dict, built
+    without the generic JSON encoder (one answer per SDK call).
+    """
+    body = b'{"status": "accepted", "event_id": ' + _json_string(event_id).encode() + b"}"
+    return web.Response(body=body, status=202, headers=_JSON_HEADERS)
+
+
 async def _sdk_call(request: web.Request, kind: str) -> web.Response:
     received = now_ms()
     app_id, _ = authorised_app(request)
@@ -58,7 +71,7 @@ async def _sdk_call(request: web.Request, kind: str) -> web.Response:
         request, kind, body, app_id=app_id, received_ms=received
     )
     await request.app[PRODUCER].produce(topic, key, value)
-    return web.json_response({"status": "accepted", "event_id": event_id}, status=202)
+    return accepted(event_id)
 
 
 async def install(request: web.Request) -> web.Response:
@@ -79,4 +92,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(SDK_PATH + EVENT, event)
 
 
-__all__ = ["add_routes", "event", "install", "outgoing_sdk_record", "session"]
+__all__ = ["accepted", "add_routes", "event", "install", "outgoing_sdk_record", "session"]

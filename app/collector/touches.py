@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from attrib.collector.fields import (
+    MAX_TEXT_CHARS,
     missing,
     param_event_time,
     param_flag,
     param_lookback_ms,
-    param_text,
+    param_too_long,
 )
 from attrib.identifiers import TOUCH_ID_TYPES, device_key, normalise_identifier
 
@@ -55,10 +56,20 @@ def touch_record(
     ip: str | None,
     user_agent: str | None,
 ) -> dict[str, Any]:
-    """The Touch record of a click or impression link; 400 naming a bad parameter."""
-    media_source = param_text(params, "pid")
-    if media_source is None:
+    """The Touch record of a click or impression link; 400 naming a bad parameter.
+
+    Once per click, so the common case is inlined: a text parameter is
+    checked here as :func:`~attrib.collector.fields.param_text` checks it, and
+    the parsers of optional parameters run only when the parameter is there.
+    Parameters are checked in a fixed order, so a link with several problems
+    always gets the same answer.
+    """
+    get = params.get
+    media_source = get("pid")
+    if not media_source:
         raise missing("pid", "parameter", "missing_parameter")
+    if len(media_source) > MAX_TEXT_CHARS:
+        raise param_too_long("pid")
     ids = touch_identifiers(params)
     record: dict[str, Any] = {
         "touch_id": touch_id,
@@ -68,17 +79,31 @@ def touch_record(
         "media_source": media_source,
     }
     for field, name in TEXT_PARAMS:
-        record[field] = param_text(params, name)
+        value = get(name)
+        if value:
+            if len(value) > MAX_TEXT_CHARS:
+                raise param_too_long(name)
+            record[field] = value
+        else:
+            record[field] = None
     for kind in TOUCH_ID_TYPES:
         record[kind] = ids.get(kind)
     record["ip"] = ip
     record["user_agent"] = user_agent
-    record["is_retargeting"] = param_flag(params, "is_retargeting", False)
-    record["click_lookback_ms"] = param_lookback_ms(params, "af_click_lookback", "click_lookback")
-    record["view_lookback_ms"] = param_lookback_ms(
-        params, "af_viewthrough_lookback", "view_lookback"
+    record["is_retargeting"] = (
+        False if get("is_retargeting") is None else param_flag(params, "is_retargeting", False)
     )
-    record["touch_time"] = param_event_time(params, "ts", received_ms)
+    record["click_lookback_ms"] = (
+        param_lookback_ms(params, "af_click_lookback", "click_lookback")
+        if get("af_click_lookback")
+        else None
+    )
+    record["view_lookback_ms"] = (
+        param_lookback_ms(params, "af_viewthrough_lookback", "view_lookback")
+        if get("af_viewthrough_lookback")
+        else None
+    )
+    record["touch_time"] = param_event_time(params, "ts", received_ms) if get("ts") else received_ms
     record["received_time"] = received_ms
     return record
 

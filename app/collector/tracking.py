@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Final
 
 from aiohttp import web
+from aiohttp.hdrs import CACHE_CONTROL, LOCATION
+from multidict import MultiDictProxy
 
 from attrib import topics
 from attrib.avro.records import TOUCH
@@ -33,11 +35,16 @@ _NO_STORE: Final = "no-store"
 
 
 async def _record_touch(
-    request: web.Request, app_id: str, received: int, touch_type: str, topic: str
+    request: web.Request,
+    params: MultiDictProxy[str],
+    app_id: str,
+    received: int,
+    touch_type: str,
+    topic: str,
 ) -> tuple[str, str]:
     """Validate, write and acknowledge one touch; ``(touch_id, media_source)``."""
-    params = request.query
-    origin = request.app[ORIGIN]
+    app = request.app
+    origin = app[ORIGIN]
     touch_id = new_touch_id(received)
     record = touch_record(
         params,
@@ -50,29 +57,40 @@ async def _record_touch(
     )
     value = encode_record(TOUCH, record)
     key = touch_record_key(app_id, record["device_key"], touch_id)
-    await request.app[PRODUCER].produce(topic, key, value)
+    await app[PRODUCER].produce(topic, key, value)
     return touch_id, record["media_source"]
+
+
+def _redirect(params: MultiDictProxy[str]) -> bool:
+    """The link's ``redirect`` flag (default true)."""
+    return True if params.get("redirect") is None else param_flag(params, "redirect", True)
 
 
 async def click(request: web.Request) -> web.Response:
     received = now_ms()
     app_id, config = app_config(request)
-    redirect = param_flag(request.query, "redirect", True)
-    touch_id, media_source = await _record_touch(request, app_id, received, CLICK, topics.CLICKS)
+    params = request.query
+    redirect = _redirect(params)
+    touch_id, media_source = await _record_touch(
+        request, params, app_id, received, CLICK, topics.CLICKS
+    )
     if not redirect:
         return web.json_response({"touch_id": touch_id})
     location = store_redirect_url(config.platform, config.store_url, touch_id, media_source)
-    return web.Response(status=302, headers={"Location": location, "Cache-Control": _NO_STORE})
+    return web.Response(status=302, headers={LOCATION: location, CACHE_CONTROL: _NO_STORE})
 
 
 async def impression(request: web.Request) -> web.Response:
     received = now_ms()
     app_id, _ = app_config(request)
-    redirect = param_flag(request.query, "redirect", True)
-    touch_id, _ = await _record_touch(request, app_id, received, IMPRESSION, topics.IMPRESSIONS)
+    params = request.query
+    redirect = _redirect(params)
+    touch_id, _ = await _record_touch(
+        request, params, app_id, received, IMPRESSION, topics.IMPRESSIONS
+    )
     if not redirect:
         return web.json_response({"touch_id": touch_id})
-    return web.Response(status=204, headers={"Cache-Control": _NO_STORE})
+    return web.Response(status=204, headers={CACHE_CONTROL: _NO_STORE})
 
 
 def add_routes(app: web.Application) -> None:

@@ -6,8 +6,8 @@ and writer) and the middlewares, then lets each route module in
 SDK endpoints) is added to that tuple and finds the same objects under the
 keys of :mod:`attrib.web.keys`.
 
-Middleware order matters: the metrics middleware is outermost so it records
-the status the JSON error middleware finally answered.
+One middleware (:func:`attrib.web.ops.api_middleware`) answers errors as
+JSON and counts every request with the status finally answered.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.web import admin, ops
 from attrib.web.bodies import MAX_BODY_BYTES
-from attrib.web.errors import json_error_middleware
 from attrib.web.keys import CONFIG_CACHE, CONFIG_WRITER, SETTINGS
-from attrib.web.ops import metrics_middleware
+from attrib.web.ops import api_middleware
 
 ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     ops.add_routes,
@@ -38,7 +37,7 @@ def create_app(
     """The web application; starting ``cache`` and ``writer`` is the caller's job."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[metrics_middleware, json_error_middleware],
+        middlewares=[api_middleware],
     )
     app[SETTINGS] = settings
     app[CONFIG_CACHE] = cache

@@ -1,9 +1,11 @@
 """JSON errors of the HTTP API: ``{"error": code, "detail": sentence}`` and nothing else.
 
-Handlers raise :class:`ApiError`; :func:`json_error_middleware` turns it, any
+Handlers raise :class:`ApiError`; :func:`answer_exception` turns it, any
 aiohttp HTTP error (unknown route, wrong method, body too large) and any
 unexpected exception into a JSON answer, so no request ever gets an HTML
-error page or a traceback.
+error page or a traceback. The collector calls it from its one middleware
+(:func:`attrib.web.ops.api_middleware`, which also counts the request);
+:func:`json_error_middleware` is the same on its own.
 """
 
 from __future__ import annotations
@@ -93,19 +95,34 @@ def _from_http_exception(exc: web.HTTPException) -> web.Response:
     return error_response(exc.status, error_code(exc.status), detail, headers=headers)
 
 
+def answer_exception(request: web.Request, exc: Exception) -> web.Response:
+    """The JSON answer to ``exc``, raised by the handler of ``request``.
+
+    An aiohttp redirect (``HTTPFound``...) is an answer, not an error: it is
+    raised again for aiohttp to send.
+    """
+    if isinstance(exc, ApiError):
+        return exc.response()
+    if isinstance(exc, web.HTTPException):
+        if exc.status < 400:
+            raise exc
+        return _from_http_exception(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, "internal_error", "the server failed to handle the request")
+
+
 @web.middleware
 async def json_error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ApiError as exc:
-        return exc.response()
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise  # redirects are answers, not errors
-        return _from_http_exception(exc)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "the server failed to handle the request")
+    except Exception as exc:
+        return answer_exception(request, exc)
 
 
-__all__ = ["ApiError", "error_code", "error_response", "json_error_middleware"]
+__all__ = [
+    "ApiError",
+    "answer_exception",
+    "error_code",
+    "error_response",
+    "json_error_middleware",
+]

@@ -33,3 +33,21 @@ async def test_a_pending_acknowledgement_fails_soon_after_its_deadline() -> None
     await deadlines.stop()  # stopping fails whatever is still pending: nothing waits forever
     with pytest.raises(AcknowledgementTimeout):
         later.result()
+
+
+async def test_an_acknowledged_write_is_forgotten_at_once() -> None:
+    """Nothing keeps acknowledged futures alive until their deadline (GC pressure)."""
+    deadlines = AcknowledgementDeadlines()
+    loop = asyncio.get_running_loop()
+    futures = [loop.create_future() for _ in range(3)]
+    for future in futures:
+        deadlines.watch(time.monotonic() + 60, future)
+    futures[1].set_result("offset 1")
+    deadlines.forget(futures[1])
+    deadlines.forget(futures[1])  # twice is harmless
+    assert len(deadlines) == 2
+    await deadlines.stop()
+    for future in (futures[0], futures[2]):
+        with pytest.raises(AcknowledgementTimeout):
+            future.result()
+    assert len(deadlines) == 0

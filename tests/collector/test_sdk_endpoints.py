@@ -305,3 +305,17 @@ async def test_the_service_keeps_answering_good_input_after_bad_input(
     status, answer = await post(client, "install", body(event_id="good-after-bad"))
     assert (status, answer["event_id"]) == (202, "good-after-bad")
     assert (await reader.one("installs")).value["event_id"] == "good-after-bad"
+
+
+@pytest.mark.parametrize("event_id", ["ev-1", 'quote " and \\ slash', "é ü 日本", "\x00\n", "😀"])
+def test_the_accepted_answer_is_what_json_response_writes(event_id: str) -> None:
+    from aiohttp import web
+
+    from attrib.collector.sdk import accepted
+
+    ours = accepted(event_id)
+    reference = web.json_response({"status": "accepted", "event_id": event_id}, status=202)
+    assert ours.status == 202
+    assert ours.body == reference.body
+    assert ours.headers["Content-Type"] == reference.headers["Content-Type"]
+    assert json.loads(ours.body)["event_id"] == event_id

@@ -81,3 +81,47 @@ async def test_an_unexpected_exception_is_a_json_500(
         answer = await response.json()
         assert answer["error"] == "internal_error"
         assert "secret internals" not in answer["detail"]
+
+
+def test_request_metrics_expose_what_prometheus_client_would() -> None:
+    """The plain-number request metrics give the samples of a Counter and a Histogram."""
+    import re
+
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from attrib.web.ops import LATENCY_BUCKETS, RequestMetrics
+
+    ours_registry, reference_registry = CollectorRegistry(), CollectorRegistry()
+    ours = RequestMetrics(ours_registry)
+    counter = Counter(
+        "attrib_collector_requests_total",
+        "HTTP requests answered by the collector, by route template, method and status",
+        ["route", "method", "status"],
+        registry=reference_registry,
+    )
+    histogram = Histogram(
+        "attrib_collector_request_seconds",
+        "HTTP request latency at the collector, by route template",
+        ["route"],
+        buckets=LATENCY_BUCKETS,
+        registry=reference_registry,
+    )
+    observations = [
+        ("/v1/click/{app_id}", "GET", 302, 0.0004),
+        ("/v1/click/{app_id}", "GET", 302, 0.0025),  # on a bucket bound
+        ("/v1/apps/{app_id}", "PUT", 404, 0.001),
+        ("unmatched", "GET", 404, 20.0),  # above every bound
+        ("/v1/click/{app_id}", "GET", 400, 0.0),
+    ]
+    for route, method, status, seconds in observations:
+        cell, latency = ours.series(route, method, status)
+        ours.observe(cell, latency, seconds)
+        counter.labels(route, method, str(status)).inc()
+        histogram.labels(route).observe(seconds)
+
+    def without_creation_times(text: bytes) -> str:
+        return re.sub(r"(?m)^(\S*_created\{.*\}) \S+$", r"\1 T", text.decode())
+
+    assert without_creation_times(generate_latest(ours_registry)) == without_creation_times(
+        generate_latest(reference_registry)
+    )
