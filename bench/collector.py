@@ -22,6 +22,11 @@ rounds. The goal is at least 50% (req/s). The CPU ratio (bare µs per request
 over collector µs per request) says the same with far less noise when other
 work shares the machine. The scratch topics are deleted at the end.
 
+The load generator is this process; every server runs in a process of its
+own. ``loadgen`` is the load generator's CPU time over the measured seconds
+as a share of one core: well under 100% means the client is not what limits
+a scenario (it needs far less CPU per request than either server).
+
 Server, load generator and broker share the machine's cores (and whatever
 else runs on it), so numbers are for comparing runs on one machine, not
 absolute capacity; the rounds interleave the scenarios so that a burst of
@@ -83,6 +88,7 @@ class Result:
     statuses: Counter[int]
     latencies_ms: list[float]
     server_cpu_s: float | None = None
+    client_cpu_s: float | None = None
 
     @property
     def cpu_us_per_request(self) -> float | None:
@@ -90,6 +96,11 @@ class Result:
         if self.server_cpu_s is None or not self.accepted:
             return None
         return self.server_cpu_s / self.accepted * 1e6
+
+    @property
+    def client_core_share(self) -> float | None:
+        """The load generator's CPU over the run, as a share of one core (1.0: saturated)."""
+        return None if self.client_cpu_s is None else self.client_cpu_s / self.seconds
 
     @property
     def rps(self) -> float:
@@ -197,11 +208,19 @@ async def load(
     ]
     await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
     cpu_before = cpu_seconds(server_pid) if server_pid else None
+    client_before = _own_cpu_seconds()
     await asyncio.gather(*connections)
+    client_used = _own_cpu_seconds() - client_before
     cpu_after = cpu_seconds(server_pid) if server_pid else None
     accepted = sum(count for status, count in statuses.items() if 200 <= status < 400)
     used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Result(name, accepted, seconds, statuses, latencies, used)
+    return Result(name, accepted, seconds, statuses, latencies, used, client_used)
+
+
+def _own_cpu_seconds() -> float:
+    """User + system CPU seconds of this (load-generating) process so far."""
+    times = os.times()
+    return times.user + times.system
 
 
 # ---- processes ------------------------------------------------------------------------------
@@ -291,9 +310,11 @@ def report(result: Result, ceiling: Result | None) -> str:
     if ceiling is not None and cpu is not None and ceiling.cpu_us_per_request is not None:
         cpu_ratio = f"{ceiling.cpu_us_per_request / cpu:6.1%}"
     other = {s: c for s, c in result.statuses.items() if not 200 <= s < 400}
+    share = result.client_core_share
+    client = f"{share:>9.0%}" if share is not None else "        -"
     return (
         f"{result.name:<8} {result.rps:>9,.0f} {result.percentile(0.50):>8.2f} "
-        f"{result.percentile(0.99):>8.2f} {ratio:>9} {cpu_text} {cpu_ratio:>9}"
+        f"{result.percentile(0.99):>8.2f} {ratio:>9} {cpu_text} {cpu_ratio:>9} {client}"
         + (f"  other statuses: {other}" if other else "")
     )
 
@@ -343,7 +364,7 @@ def main() -> None:
     )
     print(
         f"{'scenario':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>9} "
-        f"{'cpu µs/req':>8} {'of bare':>9}"
+        f"{'cpu µs/req':>8} {'of bare':>9} {'loadgen':>9}"
     )
     for number, results in enumerate(rounds, 1):
         print(f"round {number}")

@@ -91,6 +91,36 @@ class OriginResolver:
                     return hop
         return self._canonical(peer) if peer else None
 
+    def resolve(
+        self,
+        request: web.Request,
+        ip_override: object,
+        user_agent_override: object,
+        ip_field: str,
+        user_agent_field: str,
+    ) -> tuple[str | None, str | None]:
+        """``(client_ip(...), user_agent(...))`` of ``request`` in one call (once per request).
+
+        The common case, no override, is answered here from one peer lookup;
+        with an override, :meth:`client_ip` and :meth:`user_agent` decide.
+        """
+        if ip_override is not None or user_agent_override is not None:
+            return (
+                self.client_ip(request, ip_override, ip_field),
+                self.user_agent(request, user_agent_override, user_agent_field),
+            )
+        peer = request.remote or ""
+        headers = request.headers
+        ip = None
+        if self.is_trusted_proxy(peer):
+            forwarded = headers.get("X-Forwarded-For")
+            if forwarded:
+                ip = self._canonical(forwarded.split(",", 1)[0])
+        if ip is None and peer:
+            ip = self._canonical(peer)
+        agent = headers.get("User-Agent")
+        return ip, agent[:MAX_USER_AGENT_CHARS] if agent else None
+
     def user_agent(self, request: web.Request, override: object, field: str) -> str | None:
         """The sender's user agent: a trusted override, else the ``User-Agent`` header."""
         if override is not None and self.is_trusted_s2s(self.peer(request)):

@@ -3,10 +3,15 @@
 One idempotent ``acks=all`` producer per process
 (:func:`attrib.kafka.client.make_producer`) is shared by every request, so
 concurrent requests fill the same producer batches: each request calls
-``send()`` and awaits its own acknowledgement, and the linger of a few
-milliseconds turns a thousand concurrent requests into a handful of produce
-requests. (Batching records by hand with aiokafka's explicit batch API was
-tried: no faster at the collector's batch sizes.)
+``send()`` and awaits its own acknowledgement. aiokafka keeps one produce
+request in flight per broker, so the records that arrive while one is in
+flight all go in the next: under load a thousand concurrent requests make a
+handful of produce requests. The linger (:data:`LINGER_MS`) only gathers
+records when the broker connection is idle; it is shorter than a produce
+round trip, since a longer one made batches wait after the previous request
+returned, which cost throughput at a fixed concurrency. (Batching records by
+hand with aiokafka's explicit batch API was tried, twice: no faster at the
+collector's batch sizes.)
 
 Every write is bounded by :data:`PRODUCE_TIMEOUT_S`. When Kafka does not
 acknowledge in time (broker down, partition leaderless, producer not yet
@@ -61,7 +66,7 @@ CONNECT_RETRY_S: Final = 2.0
 DEADLINE_TICK_S: Final = 0.1
 #: Bigger batches than the client default: records are small and arrive in bursts.
 MAX_BATCH_BYTES: Final = 256 * 1024
-#: The producer's linger: records of concurrent requests that arrive meanwhile share a batch.
+#: The producer's linger when the broker connection is idle (see the module doc).
 LINGER_MS: Final = 1
 
 

@@ -38,14 +38,11 @@ def outgoing_sdk_record(
     received_ms: int,
 ) -> tuple[OutgoingRecord, str]:
     """``((topic, key, value), event_id)`` of one SDK body; 400 :class:`ApiError` if invalid."""
-    origin = request.app[ORIGIN]
+    ip, user_agent = request.app[ORIGIN].resolve(
+        request, body.get("ip"), body.get("user_agent"), "ip", "user_agent"
+    )
     record = sdk_record(
-        kind,
-        body,
-        app_id=app_id,
-        received_ms=received_ms,
-        ip=origin.client_ip(request, body.get("ip"), "ip"),
-        user_agent=origin.user_agent(request, body.get("user_agent"), "user_agent"),
+        kind, body, app_id=app_id, received_ms=received_ms, ip=ip, user_agent=user_agent
     )
     topic, record_name = KINDS[kind]
     value = encode_record(record_name, record)

@@ -34,17 +34,17 @@ IMPRESSION_PATH: Final = "/v1/impression/{app_id}"
 _NO_STORE: Final = "no-store"
 
 
-async def _record_touch(
+def _touch(
     request: web.Request,
     params: MultiDictProxy[str],
     app_id: str,
     received: int,
     touch_type: str,
-    topic: str,
-) -> tuple[str, str]:
-    """Validate, write and acknowledge one touch; ``(touch_id, media_source)``."""
-    app = request.app
-    origin = app[ORIGIN]
+) -> tuple[str, str, bytes, bytes]:
+    """Validate one touch: ``(touch_id, media_source, key, Avro value)``; 400 if invalid."""
+    ip, user_agent = request.app[ORIGIN].resolve(
+        request, params.get("ip"), params.get("ua"), "ip", "ua"
+    )
     touch_id = new_touch_id(received)
     record = touch_record(
         params,
@@ -52,13 +52,11 @@ async def _record_touch(
         touch_type=touch_type,
         touch_id=touch_id,
         received_ms=received,
-        ip=origin.client_ip(request, params.get("ip"), "ip"),
-        user_agent=origin.user_agent(request, params.get("ua"), "ua"),
+        ip=ip,
+        user_agent=user_agent,
     )
-    value = encode_record(TOUCH, record)
     key = touch_record_key(app_id, record["device_key"], touch_id)
-    await app[PRODUCER].produce(topic, key, value)
-    return touch_id, record["media_source"]
+    return touch_id, record["media_source"], key, encode_record(TOUCH, record)
 
 
 def _redirect(params: MultiDictProxy[str]) -> bool:
@@ -71,9 +69,8 @@ async def click(request: web.Request) -> web.Response:
     app_id, config = app_config(request)
     params = request.query
     redirect = _redirect(params)
-    touch_id, media_source = await _record_touch(
-        request, params, app_id, received, CLICK, topics.CLICKS
-    )
+    touch_id, media_source, key, value = _touch(request, params, app_id, received, CLICK)
+    await request.app[PRODUCER].produce(topics.CLICKS, key, value)
     if not redirect:
         return web.json_response({"touch_id": touch_id})
     location = store_redirect_url(config.platform, config.store_url, touch_id, media_source)
@@ -85,9 +82,8 @@ async def impression(request: web.Request) -> web.Response:
     app_id, _ = app_config(request)
     params = request.query
     redirect = _redirect(params)
-    touch_id, _ = await _record_touch(
-        request, params, app_id, received, IMPRESSION, topics.IMPRESSIONS
-    )
+    touch_id, _, key, value = _touch(request, params, app_id, received, IMPRESSION)
+    await request.app[PRODUCER].produce(topics.IMPRESSIONS, key, value)
     if not redirect:
         return web.json_response({"touch_id": touch_id})
     return web.Response(status=204, headers={CACHE_CONTROL: _NO_STORE})

@@ -89,6 +89,7 @@ class RequestMetrics:
         return cell, latency
 
     def observe(self, cell: list[float], latency: _Latency, seconds: float) -> None:
+        """Count one request in ``cell`` and its latency in ``latency`` (from :meth:`series`)."""
         cell[0] += 1
         latency.buckets[bisect_left(self.bounds, seconds)] += 1
         latency.total += seconds
@@ -135,8 +136,6 @@ def _created_samples() -> bool:
 
 
 REQUEST_METRICS = RequestMetrics()
-_BOUNDS = REQUEST_METRICS.bounds
-_bisect_left = bisect_left
 #: (resource or None when unmatched, method, status) -> what a request of them updates
 _series: dict[tuple[AbstractResource | None, str, int], tuple[list[float], _Latency]] = {}
 
@@ -160,11 +159,7 @@ def _count(request: web.Request, status: int, started: float) -> None:
         series = REQUEST_METRICS.series(route_label(request), request.method, status)
         if len(_series) < MAX_CACHED_SERIES:
             _series[key] = series
-    cell, latency = series
-    seconds = _perf_counter() - started
-    cell[0] += 1
-    latency.buckets[_bisect_left(_BOUNDS, seconds)] += 1
-    latency.total += seconds
+    REQUEST_METRICS.observe(series[0], series[1], _perf_counter() - started)
 
 
 @web.middleware
