@@ -40,6 +40,7 @@ from attrib.engine.partitioning import partition_for
 from attrib.engine.scheduler import DueQueue
 from attrib.faust_app import settings
 from attrib.keys import device_record_key
+from attrib.rules.eventtime import event_time_problem
 from attrib.rules.reengagement import is_reengagement, open_reengagement
 from attrib.tables.app_configs import app_configs
 from attrib.tables.devices import devices
@@ -262,3 +263,24 @@ def rebuild_waiting_due() -> None:
             waiting_due.push(entry["due_ms"], key, entry["event_id"])
             count += 1
     WAITING_EVENTS.set(count)
+
+
+async def refused(message: Any, record: Any, now_ms: int) -> bool:
+    """Dead-letter an input record that cannot be judged: undecodable, or its event
+    time outside R3's bounds. True when it was refused (the agent goes on)."""
+    if isinstance(record, Exception):
+        await channels.send_dead_letter(message, record.reason, str(record))
+        return True
+    problem = event_time_problem(record["event_time"], record["received_time"] or now_ms)
+    if problem is not None:
+        await channels.send_dead_letter(message, "invalid_time", problem)
+        return True
+    return False
+
+
+async def unknown_app(message: Any, record: dict[str, Any]) -> bool:
+    """Dead-letter a record of an app no configuration names (R22 needs one)."""
+    if app_configs.get(record["app_id"]) is None:
+        await channels.send_dead_letter(message, "unknown_app", record["app_id"])
+        return True
+    return False

@@ -25,7 +25,6 @@ from attrib.engine.metrics import RECORDS_CONSUMED
 from attrib.engine.partitioning import partition_for
 from attrib.faust_app import app, settings
 from attrib.keys import device_record_key
-from attrib.rules.eventtime import event_time_problem
 from attrib.tables.app_configs import app_configs
 from attrib.tables.devices import registry_lock
 from attrib.tables.pending_installs import pending_installs
@@ -48,21 +47,13 @@ async def attribute_events(stream) -> None:  # type: ignore[no-untyped-def]
             for event, record in zip(events, decoded, strict=True):
                 RECORDS_CONSUMED.labels(event.message.topic).inc()
                 message = event.message
-                if isinstance(record, Exception):
-                    await channels.send_dead_letter(message, record.reason, str(record))
-                    continue
-                problem = event_time_problem(
-                    record["event_time"], record["received_time"] or now_ms
-                )
-                if problem is not None:
-                    await channels.send_dead_letter(message, "invalid_time", problem)
+                if await activity.refused(message, record, now_ms):
                     continue
                 problem = event_problem(record)
                 if problem is not None:
                     await channels.send_dead_letter(message, "invalid_event", problem)
                     continue
-                if app_configs.get(record["app_id"]) is None:
-                    await channels.send_dead_letter(message, "unknown_app", record["app_id"])
+                if await activity.unknown_app(message, record):
                     continue
                 # Table operations belong to this event's partition (co-partitioning).
                 channels.bind_event(event)

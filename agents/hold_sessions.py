@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 
 from attrib import channels
+from attrib.agents import activity
 from attrib.agents.hold_installs import due_queue, load_pending, store_pending
 from attrib.avro import codec
 from attrib.engine import devices as device_state
@@ -29,7 +30,6 @@ from attrib.engine.index import session_lookup_keys
 from attrib.engine.metrics import PENDING_INSTALLS, RECORDS_CONSUMED
 from attrib.faust_app import app, settings
 from attrib.keys import device_record_key
-from attrib.rules.eventtime import event_time_problem
 from attrib.tables.app_configs import app_configs
 from attrib.tables.devices import devices
 from attrib.tables.pending_installs import pending_installs
@@ -48,15 +48,9 @@ async def hold_sessions(stream) -> None:  # type: ignore[no-untyped-def]
         for event, record in zip(events, decoded, strict=True):
             RECORDS_CONSUMED.labels(event.message.topic).inc()
             message = event.message
-            if isinstance(record, Exception):
-                await channels.send_dead_letter(message, record.reason, str(record))
+            if await activity.refused(message, record, now_ms):
                 continue
-            problem = event_time_problem(record["event_time"], record["received_time"] or now_ms)
-            if problem is not None:
-                await channels.send_dead_letter(message, "invalid_time", problem)
-                continue
-            if app_configs.get(record["app_id"]) is None:
-                await channels.send_dead_letter(message, "unknown_app", record["app_id"])
+            if await activity.unknown_app(message, record):
                 continue
             key = device_record_key(record["app_id"], record["device_key"])
             channels.bind_event(event)
