@@ -89,6 +89,7 @@ class Result:
     latencies_ms: list[float]
     server_cpu_s: float | None = None
     client_cpu_s: float | None = None
+    broker_cpu_s: float | None = None
 
     @property
     def cpu_us_per_request(self) -> float | None:
@@ -96,6 +97,13 @@ class Result:
         if self.server_cpu_s is None or not self.accepted:
             return None
         return self.server_cpu_s / self.accepted * 1e6
+
+    @property
+    def broker_us_per_request(self) -> float | None:
+        """The Kafka broker's CPU per accepted request (it shares the machine)."""
+        if self.broker_cpu_s is None or not self.accepted:
+            return None
+        return self.broker_cpu_s / self.accepted * 1e6
 
     @property
     def client_core_share(self) -> float | None:
@@ -195,6 +203,7 @@ async def load(
     warmup: float,
     seconds: float,
     server_pid: int | None = None,
+    broker_pid: int | None = None,
 ) -> Result:
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
@@ -208,13 +217,18 @@ async def load(
     ]
     await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
     cpu_before = cpu_seconds(server_pid) if server_pid else None
+    broker_before = cpu_seconds(broker_pid) if broker_pid else None
     client_before = _own_cpu_seconds()
     await asyncio.gather(*connections)
     client_used = _own_cpu_seconds() - client_before
     cpu_after = cpu_seconds(server_pid) if server_pid else None
+    broker_after = cpu_seconds(broker_pid) if broker_pid else None
     accepted = sum(count for status, count in statuses.items() if 200 <= status < 400)
     used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Result(name, accepted, seconds, statuses, latencies, used, client_used)
+    broker_used = (
+        None if broker_before is None or broker_after is None else broker_after - broker_before
+    )
+    return Result(name, accepted, seconds, statuses, latencies, used, client_used, broker_used)
 
 
 def _own_cpu_seconds() -> float:
@@ -224,6 +238,16 @@ def _own_cpu_seconds() -> float:
 
 
 # ---- processes ------------------------------------------------------------------------------
+def local_broker_pid() -> int | None:
+    """The pid of the broker ``attrib local up`` started, if it is that one (for its CPU time)."""
+    from attrib.local.kafka import KafkaBroker
+
+    try:
+        return KafkaBroker(root=load_settings().data_path / "kafka").pid()
+    except Exception:
+        return None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -312,9 +336,12 @@ def report(result: Result, ceiling: Result | None) -> str:
     other = {s: c for s, c in result.statuses.items() if not 200 <= s < 400}
     share = result.client_core_share
     client = f"{share:>9.0%}" if share is not None else "        -"
+    broker_cpu = result.broker_us_per_request
+    broker = f"{broker_cpu:>8.1f}" if broker_cpu is not None else "       -"
     return (
         f"{result.name:<8} {result.rps:>9,.0f} {result.percentile(0.50):>8.2f} "
         f"{result.percentile(0.99):>8.2f} {ratio:>9} {cpu_text} {cpu_ratio:>9} {client}"
+        f" {broker}"
         + (f"  other statuses: {other}" if other else "")
     )
 
@@ -334,6 +361,7 @@ def main() -> None:
     bare_port, collector_port = free_port(), free_port()
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     log = Path(f"/tmp/attrib-bench-collector-{collector_port}.log")
+    broker_pid = local_broker_pid()
     bare = start_bare(bare_port)
     collector = start_collector(collector_port, prefix, log)
     scenarios = [
@@ -347,7 +375,16 @@ def main() -> None:
             rounds.append(
                 {
                     name: asyncio.run(
-                        load(name, port, requests, args.concurrency, args.warmup, args.seconds, pid)
+                        load(
+                            name,
+                            port,
+                            requests,
+                            args.concurrency,
+                            args.warmup,
+                            args.seconds,
+                            pid,
+                            broker_pid,
+                        )
                     )
                     for name, port, requests, pid in scenarios
                 }
@@ -364,7 +401,7 @@ def main() -> None:
     )
     print(
         f"{'scenario':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>9} "
-        f"{'cpu µs/req':>8} {'of bare':>9} {'loadgen':>9}"
+        f"{'cpu µs/req':>8} {'of bare':>9} {'loadgen':>9} {'broker µs':>8}"
     )
     for number, results in enumerate(rounds, 1):
         print(f"round {number}")

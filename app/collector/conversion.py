@@ -17,6 +17,7 @@ from aiohttp import web
 
 from attrib.collector.access import RETRY_AFTER, authorised_app
 from attrib.web.errors import ApiError
+from attrib.web.handlers import api_route
 from attrib.web.keys import SETTINGS
 
 CONVERSION_PATH: Final = "/v1/sdk/{app_id}/conversion-data"
@@ -58,7 +59,7 @@ async def _client_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 def add_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(_client_lifetime)
-    app.router.add_get(CONVERSION_PATH, conversion_data, allow_head=False)
+    app.router.add_get(CONVERSION_PATH, api_route(conversion_data), allow_head=False)
 
 
 __all__ = ["CONVERSION_PATH", "add_routes", "conversion_data"]

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the collector's Kafka writes (requests are counted in attrib.web.ops).
+"""Prometheus metrics of the collector's Kafka writes (requests: attrib.web.request_metrics).
 
 Labels use the topic's short name of streams.md (``clicks``), never the
 deployment prefix, so dashboards work across deployments.
@@ -25,11 +25,12 @@ PRODUCE_ERRORS = Counter(
 NOT_CONNECTED = "not_connected"
 TIMEOUT = "timeout"
 KAFKA_ERROR = "kafka_error"
+QUEUE_FULL = "queue_full"
 
 # Pre-bound children: the hot path adds to these without a label lookup.
 PRODUCED_BY_TOPIC = {topic: RECORDS_PRODUCED.labels(topic) for topic in INPUTS}
 for _topic in INPUTS:
-    for _reason in (NOT_CONNECTED, TIMEOUT, KAFKA_ERROR):
+    for _reason in (NOT_CONNECTED, TIMEOUT, KAFKA_ERROR, QUEUE_FULL):
         PRODUCE_ERRORS.labels(_topic, _reason)
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "NOT_CONNECTED",
     "PRODUCED_BY_TOPIC",
     "PRODUCE_ERRORS",
+    "QUEUE_FULL",
     "RECORDS_PRODUCED",
     "TIMEOUT",
 ]

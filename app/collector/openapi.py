@@ -23,6 +23,7 @@ from attrib.collector.jsonbody import MAX_BATCH_BODY_BYTES
 from attrib.collector.s2s import MAX_BATCH_ITEMS
 from attrib.identifiers import DEVICE_ID_TYPES, IDENTIFIER_TYPES, TOUCH_ID_TYPES
 from attrib.web.bodies import MAX_BODY_BYTES
+from attrib.web.handlers import api_route
 
 OPENAPI_PATH: Final = "/openapi.json"
 
@@ -453,7 +454,7 @@ async def openapi_json(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get(OPENAPI_PATH, openapi_json, allow_head=False)
+    app.router.add_get(OPENAPI_PATH, api_route(openapi_json), allow_head=False)
 
 
 __all__ = ["OPENAPI_PATH", "add_routes", "openapi_document"]

@@ -1,32 +1,30 @@
 """The collector's one Kafka producer: answer 2xx only after Kafka acknowledged.
 
 One idempotent ``acks=all`` producer per process
-(:func:`attrib.kafka.client.make_producer`) is shared by every request, so
-concurrent requests fill the same producer batches: each request calls
-``send()`` and awaits its own acknowledgement. aiokafka keeps one produce
-request in flight per broker, so the records that arrive while one is in
-flight all go in the next: under load a thousand concurrent requests make a
-handful of produce requests. The linger (:data:`LINGER_MS`) only gathers
-records when the broker connection is idle; it is shorter than a produce
-round trip, since a longer one made batches wait after the previous request
-returned, which cost throughput at a fixed concurrency. (Batching records by
-hand with aiokafka's explicit batch API was tried, twice: no faster at the
-collector's batch sizes.)
+(:class:`attrib.kafka.acked.AckedProducer`, librdkafka underneath) is shared
+by every request, so concurrent requests fill the same producer batches: each
+request queues its record and awaits its own acknowledgement. librdkafka
+builds the batches, keeps up to five produce requests in flight per broker
+and parses the answers in its own threads, so a record costs the event loop
+only a call and a future (aiokafka did all of that on the loop, and the loop
+is what limits a collector process). The linger (:data:`LINGER_MS`) only
+gathers records while the broker connection is idle.
 
 Every write is bounded by :data:`PRODUCE_TIMEOUT_S`. When Kafka does not
 acknowledge in time (broker down, partition leaderless, producer not yet
 connected) the request gets 503 ``broker_unavailable`` with ``Retry-After``,
 never a hung connection. A 503 means "not known to be written", not "not
-written": the producer keeps retrying a buffered record while its partition
-has a known leader, so a record answered 503 may still land when the broker
-returns (tests/collector/test_broker_outage.py shows it). One call is one
-Kafka record, so nothing is ever half-written, and the client's retry is a
-duplicate that R26 (``event_id``) makes harmless. An S2S batch that gets 503
-is retried whole, idempotent the same way.
+written": a record in flight when the deadline passed may still have landed
+(tests/collector/test_broker_outage.py shows the outage case). One call is
+one Kafka record, so nothing is ever half-written, and the client's retry is
+a duplicate that R26 (``event_id``) makes harmless. An S2S batch that gets
+503 is retried whole, idempotent the same way. A full local queue (the
+broker slower than the callers for a while) is 503 at once.
 
 The producer connects in the background and keeps retrying (the process
 listens before Kafka is reachable, see :mod:`attrib.web.server`); until it
-is connected, writes get 503 at once and ``/readyz`` says why.
+is connected, writes get 503 at once and ``/readyz`` says why. A producer
+librdkafka declares fatally broken is replaced the same way.
 """
 
 from __future__ import annotations
@@ -38,18 +36,15 @@ import time
 from collections.abc import Sequence
 from typing import Final
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
-
 from attrib.collector.metrics import (
     KAFKA_ERROR,
     NOT_CONNECTED,
     PRODUCE_ERRORS,
     PRODUCED_BY_TOPIC,
+    QUEUE_FULL,
     TIMEOUT,
 )
-from attrib.kafka.client import make_producer
-from attrib.kafka.partitioner import Murmur2Partitioner
+from attrib.kafka.acked import AckedProducer, ProduceFailed, QueueFull, producer_config
 from attrib.settings import Settings
 from attrib.topics import INPUTS
 from attrib.web.errors import ApiError
@@ -64,8 +59,6 @@ RETRY_AFTER_S: Final = 5
 CONNECT_RETRY_S: Final = 2.0
 #: How often pending acknowledgements are checked against their deadline.
 DEADLINE_TICK_S: Final = 0.1
-#: Bigger batches than the client default: records are small and arrive in bursts.
-MAX_BATCH_BYTES: Final = 256 * 1024
 #: The producer's linger when the broker connection is idle (see the module doc).
 LINGER_MS: Final = 1
 
@@ -157,35 +150,39 @@ class RecordProducer:
         self._settings = settings
         self.timeout_s = timeout_s
         self._topics = {short: settings.topic(short) for short in INPUTS}
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: AckedProducer | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._deadlines = AcknowledgementDeadlines()
+        self._retiring: set[asyncio.Task[None]] = set()
 
     # ---- lifecycle --------------------------------------------------------------
     def readiness(self) -> tuple[bool, str]:
         """``(ok, detail)`` for ``/readyz``."""
-        if self._producer is None:
+        producer = self._producer
+        if producer is None:
             return False, "the record producer is not connected to Kafka yet"
+        if producer.fatal_error is not None:
+            return False, f"the record producer failed: {producer.fatal_error.str()}"
         return True, "record producer connected"
 
     async def connect_once(self) -> None:
         """Start the producer; raises when Kafka cannot be reached."""
         if self._producer is not None:
             return
-        producer = make_producer(
-            self._settings,
-            request_timeout_ms=int(self.timeout_s * 1000),
-            linger_ms=LINGER_MS,
-            max_batch_size=MAX_BATCH_BYTES,
-            partitioner=Murmur2Partitioner(),
-            client_id="attrib-collector",
+        producer = AckedProducer(
+            producer_config(
+                self._settings,
+                timeout_s=self.timeout_s,
+                linger_ms=LINGER_MS,
+                client_id="attrib-collector",
+            )
         )
         try:
-            await producer.start()
+            await producer.start(self.timeout_s)
         except BaseException:
             with contextlib.suppress(Exception):
-                await producer.stop()
+                await producer.stop(0)
             raise
         self._producer = producer
         self._deadlines.start()
@@ -209,13 +206,22 @@ class RecordProducer:
 
     def start(self) -> None:
         """Connect in the background, retrying until connected or stopped."""
-        if self._connecting is None:
+        if self._connecting is None or self._connecting.done():
             self._connecting = asyncio.create_task(
                 self._connect_forever(), name="collector producer connect"
             )
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
+
+    async def _close(self, producer: AckedProducer) -> None:
+        left = await producer.stop(self.timeout_s + 1)
+        if left:
+            log.warning(
+                "record producer stopped with %d record(s) not acknowledged within %.0fs",
+                left,
+                self.timeout_s + 1,
+            )
 
     async def stop(self) -> None:
         """Stop connecting; flush what is buffered (bounded) and close."""
@@ -227,12 +233,19 @@ class RecordProducer:
         producer, self._producer = self._producer, None
         self._connected.clear()
         if producer is not None:
-            try:
-                async with asyncio.timeout(self.timeout_s + 1):
-                    await producer.stop()
-            except TimeoutError:
-                log.warning("record producer did not flush within %.0fs", self.timeout_s + 1)
+            await self._close(producer)
         await self._deadlines.stop()
+
+    def _replace_broken(self, producer: AckedProducer) -> None:
+        """Drop a producer librdkafka declared fatally broken and connect a new one."""
+        if self._producer is producer:
+            self._producer = None
+            self._connected.clear()
+            self._connecting = None
+            closing = asyncio.create_task(self._close(producer), name="close broken producer")
+            self._retiring.add(closing)
+            closing.add_done_callback(self._retiring.discard)
+            self.start()
 
     # ---- writing ------------------------------------------------------------------
     @staticmethod
@@ -241,33 +254,44 @@ class RecordProducer:
             PRODUCE_ERRORS.labels(topic, reason).inc()
         return BrokerUnavailable(detail)
 
+    def _writer(self, topics: Sequence[str]) -> AckedProducer:
+        """The connected producer, or 503 ``not_connected``."""
+        producer = self._producer
+        if producer is None:
+            raise self._fail(topics, NOT_CONNECTED, "the collector is not connected to Kafka yet")
+        if producer.fatal_error is not None:
+            self._replace_broken(producer)
+            raise self._fail(topics, NOT_CONNECTED, "the collector is reconnecting to Kafka")
+        return producer
+
+    def _failure(self, topics: Sequence[str], exc: BaseException) -> BrokerUnavailable:
+        """The 503 for a write that failed with ``exc``, counted under its reason."""
+        if isinstance(exc, AcknowledgementTimeout) or (
+            isinstance(exc, ProduceFailed) and exc.timed_out
+        ):
+            detail = f"Kafka did not acknowledge within {self.timeout_s:g}s"
+            return self._fail(topics, TIMEOUT, detail)
+        if isinstance(exc, QueueFull):
+            return self._fail(topics, QUEUE_FULL, "the collector's Kafka queue is full")
+        return self._fail(topics, KAFKA_ERROR, f"Kafka refused the record: {exc}")
+
     async def produce(self, topic: str, key: bytes, value: bytes) -> None:
         """Write one record to the input topic ``topic`` (short name); return once acknowledged.
 
         Raises :class:`BrokerUnavailable` (a 503 answer) when Kafka did not
         acknowledge within :attr:`timeout_s`.
         """
-        producer = self._producer
-        if producer is None:
-            raise self._fail((topic,), NOT_CONNECTED, "the collector is not connected to Kafka yet")
+        producer = self._writer((topic,))
         deadlines = self._deadlines
-        deadline = time.monotonic() + self.timeout_s
         try:
-            # send() waits only for metadata or buffer space, bounded by the
-            # producer's request timeout (the same timeout_s).
-            delivery = await producer.send(self._topics[topic], value, key)
-            deadlines.watch(deadline, delivery)
+            delivery = producer.send(self._topics[topic], key, value)
+            deadlines.watch(time.monotonic() + self.timeout_s, delivery)
             try:
                 await delivery
             finally:
                 deadlines.forget(delivery)
-        except AcknowledgementTimeout:
-            detail = f"Kafka did not acknowledge the record within {self.timeout_s:g}s"
-            raise self._fail((topic,), TIMEOUT, detail) from None
-        except KafkaError as exc:
-            raise self._fail(
-                (topic,), KAFKA_ERROR, f"Kafka refused the record: {type(exc).__name__}"
-            ) from exc
+        except (AcknowledgementTimeout, ProduceFailed, QueueFull) as exc:
+            raise self._failure((topic,), exc) from None
         PRODUCED_BY_TOPIC[topic].inc()
 
     async def produce_many(self, records: Sequence[OutgoingRecord]) -> None:
@@ -279,38 +303,30 @@ class RecordProducer:
         """
         if not records:
             return
-        producer = self._producer
         shorts = [topic for topic, _, _ in records]
-        if producer is None:
-            raise self._fail(shorts, NOT_CONNECTED, "the collector is not connected to Kafka yet")
+        producer = self._writer(shorts)
         topics = self._topics
         deadline = time.monotonic() + self.timeout_s
-        deliveries: list[asyncio.Future[object]] = []
+        deliveries: list[asyncio.Future[None]] = []
         try:
             for topic, key, value in records:
-                delivery = await producer.send(topics[topic], value, key)
+                delivery = producer.send(topics[topic], key, value)
                 self._deadlines.watch(deadline, delivery)
                 deliveries.append(delivery)
-        except KafkaError as exc:
+        except (ProduceFailed, QueueFull) as exc:
             for delivery in deliveries:  # they resolve later; nobody will look
+                self._deadlines.forget(delivery)
                 delivery.add_done_callback(_retrieve)
-            raise self._fail(
-                shorts, KAFKA_ERROR, f"Kafka refused a record: {type(exc).__name__}"
-            ) from exc
+            raise self._failure(shorts, exc) from None
         try:
             outcomes = await asyncio.gather(*deliveries, return_exceptions=True)
         finally:
             for delivery in deliveries:
                 self._deadlines.forget(delivery)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
-        if any(isinstance(f, AcknowledgementTimeout) for f in failures):
-            raise self._fail(
-                shorts, TIMEOUT, f"Kafka did not acknowledge the records within {self.timeout_s:g}s"
-            )
         if failures:
-            raise self._fail(
-                shorts, KAFKA_ERROR, f"Kafka refused a record: {type(failures[0]).__name__}"
-            )
+            timeouts = [f for f in failures if isinstance(f, AcknowledgementTimeout)]
+            raise self._failure(shorts, (timeouts or failures)[0])
         for topic in shorts:
             PRODUCED_BY_TOPIC[topic].inc()
 

@@ -28,6 +28,7 @@ from attrib.collector.producer import OutgoingRecord
 from attrib.collector.sdk import outgoing_sdk_record
 from attrib.collector.sdk_records import KINDS
 from attrib.web.errors import ApiError
+from attrib.web.handlers import api_route
 
 S2S_PATH: Final = "/v1/s2s/{app_id}/events"
 #: operations.md, Limits.
@@ -101,7 +102,7 @@ async def s2s_events(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post(S2S_PATH, s2s_events)
+    app.router.add_post(S2S_PATH, api_route(s2s_events))
 
 
 __all__ = ["MAX_BATCH_ITEMS", "S2S_PATH", "add_routes", "s2s_events"]

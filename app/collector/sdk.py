@@ -24,6 +24,7 @@ from attrib.collector.jsonbody import read_json_object
 from attrib.collector.producer import OutgoingRecord
 from attrib.collector.sdk_records import EVENT, INSTALL, KINDS, SESSION, sdk_record
 from attrib.keys import device_record_key
+from attrib.web.handlers import api_route
 
 SDK_PATH: Final = "/v1/sdk/{app_id}/"
 _JSON_HEADERS: Final = {CONTENT_TYPE: "application/json; charset=utf-8"}
@@ -84,9 +85,9 @@ async def event(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post(SDK_PATH + INSTALL, install)
-    app.router.add_post(SDK_PATH + SESSION, session)
-    app.router.add_post(SDK_PATH + EVENT, event)
+    app.router.add_post(SDK_PATH + INSTALL, api_route(install))
+    app.router.add_post(SDK_PATH + SESSION, api_route(session))
+    app.router.add_post(SDK_PATH + EVENT, api_route(event))
 
 
 __all__ = ["accepted", "add_routes", "event", "install", "outgoing_sdk_record", "session"]

@@ -28,6 +28,7 @@ from attrib.collector.touch_ids import new_touch_id
 from attrib.collector.touches import touch_record
 from attrib.keys import touch_record_key
 from attrib.rules.model import CLICK, IMPRESSION
+from attrib.web.handlers import api_route
 
 CLICK_PATH: Final = "/v1/click/{app_id}"
 IMPRESSION_PATH: Final = "/v1/impression/{app_id}"
@@ -90,8 +91,8 @@ async def impression(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get(CLICK_PATH, click, allow_head=False)
-    app.router.add_get(IMPRESSION_PATH, impression, allow_head=False)
+    app.router.add_get(CLICK_PATH, api_route(click), allow_head=False)
+    app.router.add_get(IMPRESSION_PATH, api_route(impression), allow_head=False)
 
 
 __all__ = ["CLICK_PATH", "IMPRESSION_PATH", "add_routes", "click", "impression"]

@@ -16,6 +16,7 @@ from attrib.registry import AppConfigCache, RegistryUnavailable
 from attrib.web.auth import require_admin
 from attrib.web.bodies import read_json_body
 from attrib.web.errors import ApiError
+from attrib.web.handlers import api_route
 from attrib.web.keys import CONFIG_CACHE, CONFIG_WRITER
 
 RETRY_AFTER_SECONDS = "5"
@@ -86,9 +87,9 @@ async def list_apps(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_put("/v1/apps/{app_id}", put_app)
-    app.router.add_get("/v1/apps/{app_id}", get_app, allow_head=False)
-    app.router.add_get("/v1/apps", list_apps, allow_head=False)
+    app.router.add_put("/v1/apps/{app_id}", api_route(put_app))
+    app.router.add_get("/v1/apps/{app_id}", api_route(get_app), allow_head=False)
+    app.router.add_get("/v1/apps", api_route(list_apps), allow_head=False)
 
 
 __all__ = ["add_routes"]

@@ -3,9 +3,9 @@
 Handlers raise :class:`ApiError`; :func:`answer_exception` turns it, any
 aiohttp HTTP error (unknown route, wrong method, body too large) and any
 unexpected exception into a JSON answer, so no request ever gets an HTML
-error page or a traceback. The collector calls it from its one middleware
-(:func:`attrib.web.ops.api_middleware`, which also counts the request);
-:func:`json_error_middleware` is the same on its own.
+error page or a traceback. Every route of the collector calls it through
+:func:`attrib.web.handlers.api_route` (which also counts the request);
+:func:`json_error_middleware` is the same as a middleware, for other apps.
 """
 
 from __future__ import annotations

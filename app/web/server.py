@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -77,6 +78,10 @@ async def serve_collector(
     app = create_app(settings, cache=cache, writer=writer)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
     await runner.setup()
+    # What is alive now (modules, the app, its caches) lives as long as the
+    # process: keep it out of the collector's full passes, which would
+    # otherwise walk it again and again under load.
+    gc.freeze()
     connecting: asyncio.Task[None] | None = None
     try:
         await web.TCPSite(runner, host, port).start()

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.web.app import create_app
+from attrib.web.handlers import api_route
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +74,7 @@ async def test_an_unexpected_exception_is_a_json_500(
     async def boom(request: web.Request) -> web.Response:
         raise RuntimeError("secret internals")
 
-    app.router.add_get("/boom", boom)
+    app.router.add_get("/boom", api_route(boom))
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/boom")
         assert response.status == 500
@@ -89,7 +90,7 @@ def test_request_metrics_expose_what_prometheus_client_would() -> None:
 
     from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-    from attrib.web.ops import LATENCY_BUCKETS, RequestMetrics
+    from attrib.web.request_metrics import LATENCY_BUCKETS, RequestMetrics
 
     ours_registry, reference_registry = CollectorRegistry(), CollectorRegistry()
     ours = RequestMetrics(ours_registry)
