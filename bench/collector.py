@@ -366,6 +366,7 @@ def main() -> None:
     collector = start_collector(collector_port, prefix, log)
     scenarios = [
         ("bare", bare_port, click_requests(bare_port), bare.pid),
+        ("bare-post", bare_port, install_requests(bare_port), bare.pid),
         ("click", collector_port, click_requests(collector_port), collector.pid),
         ("install", collector_port, install_requests(collector_port), collector.pid),
     ]

@@ -292,7 +292,7 @@ class RecordProducer:
                 deadlines.forget(delivery)
         except (AcknowledgementTimeout, ProduceFailed, QueueFull) as exc:
             raise self._failure((topic,), exc) from None
-        PRODUCED_BY_TOPIC[topic].inc()
+        PRODUCED_BY_TOPIC[topic] += 1
 
     async def produce_many(self, records: Sequence[OutgoingRecord]) -> None:
         """Write ``records``, then wait for all their acknowledgements together.
@@ -328,7 +328,7 @@ class RecordProducer:
             timeouts = [f for f in failures if isinstance(f, AcknowledgementTimeout)]
             raise self._failure(shorts, (timeouts or failures)[0])
         for topic in shorts:
-            PRODUCED_BY_TOPIC[topic].inc()
+            PRODUCED_BY_TOPIC[topic] += 1
 
 
 def _retrieve(delivery: asyncio.Future[object]) -> None:
