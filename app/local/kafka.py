@@ -124,6 +124,10 @@ class KafkaBroker:
                     "log.retention.hours=168",
                     "log.segment.bytes=134217728",
                     "log.cleaner.backoff.ms=1000",
+                    # A laptop or CI runner has few cores: the defaults (3 network
+                    # and 8 request threads) only add thread hand-offs there.
+                    "num.network.threads=2",
+                    "num.io.threads=2",
                     "",
                 ]
             )
