@@ -5,11 +5,14 @@
 Needs the local broker (``attrib local up --only kafka``). In one run, ``--rounds`` times over:
 
 1. ``bare``: an aiohttp app whose handler answers 204 at once, in its own
-   process: the most this machine's aiohttp can answer with this client;
-2. ``click``: ``attrib collector`` (its own process, a scratch topic prefix)
+   process: the most this machine's aiohttp can answer with this client
+   (asked with the click requests);
+2. ``bare-post``: the same handler asked with the install requests (POST
+   with a JSON body): the ceiling for exactly the install's request;
+3. ``click``: ``attrib collector`` (its own process, a scratch topic prefix)
    answering ``GET /v1/click/{app_id}`` with a 302 after Kafka acknowledged
    the touch (acks=all, idempotent producer);
-3. ``install``: the same collector answering ``POST /v1/sdk/{app_id}/install``
+4. ``install``: the same collector answering ``POST /v1/sdk/{app_id}/install``
    with 202 after Kafka acknowledged the install.
 
 Each scenario runs ``--concurrency`` keep-alive connections from one
@@ -26,6 +29,9 @@ The load generator is this process; every server runs in a process of its
 own. ``loadgen`` is the load generator's CPU time over the measured seconds
 as a share of one core: well under 100% means the client is not what limits
 a scenario (it needs far less CPU per request than either server).
+``broker µs`` is the local Kafka broker's CPU time per accepted request
+(when the broker is the one ``attrib local up`` started): it shares the
+machine too.
 
 Server, load generator and broker share the machine's cores (and whatever
 else runs on it), so numbers are for comparing runs on one machine, not
@@ -341,8 +347,7 @@ def report(result: Result, ceiling: Result | None) -> str:
     return (
         f"{result.name:<8} {result.rps:>9,.0f} {result.percentile(0.50):>8.2f} "
         f"{result.percentile(0.99):>8.2f} {ratio:>9} {cpu_text} {cpu_ratio:>9} {client}"
-        f" {broker}"
-        + (f"  other statuses: {other}" if other else "")
+        f" {broker}" + (f"  other statuses: {other}" if other else "")
     )
 
 
@@ -416,6 +421,17 @@ def main() -> None:
         print(report(best[name], None if name == "bare" else best["bare"]))
     worst = min(best["click"].rps, best["install"].rps) / best["bare"].rps
     print(f"collector/bare ratio (worse of click and install): {worst:.1%} (goal: at least 50%)")
+    same = best["install"].rps / best["bare-post"].rps
+    print(
+        f"install against the bare handler given the same POST (bare-post): {same:.1%}; "
+        f"CPU per request, bare/collector: click {cpu_ratio(best, 'click', 'bare')}, "
+        f"install {cpu_ratio(best, 'install', 'bare-post')}"
+    )
+
+
+def cpu_ratio(best: dict[str, Result], name: str, ceiling: str) -> str:
+    ours, bare = best[name].cpu_us_per_request, best[ceiling].cpu_us_per_request
+    return "-" if ours is None or bare is None else f"{bare / ours:.1%}"
 
 
 if __name__ == "__main__":
