@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -319,3 +321,42 @@ def test_the_accepted_answer_is_what_json_response_writes(event_id: str) -> None
     assert ours.body == reference.body
     assert ours.headers["Content-Type"] == reference.headers["Content-Type"]
     assert json.loads(ours.body)["event_id"] == event_id
+
+
+async def test_a_body_arriving_after_its_headers_is_read_whole(
+    client: TestClient, reader: TopicReader
+) -> None:
+    """The body is read from the stream when it was not all there with the headers."""
+    payload = json.dumps(body(event_id="slow-body")).encode()
+    server = client.server
+    conn_reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(
+            (
+                f"POST /v1/sdk/{ANDROID_APP}/install HTTP/1.1\r\nHost: x\r\n"
+                f"X-Attrib-Key: {SDK_KEY}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+            ).encode()
+            + payload[:10]
+        )
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.write(payload[10:])
+        await writer.drain()
+        answer = await asyncio.wait_for(conn_reader.read(), 10)
+    finally:
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 202"), answer[:200]
+    landed = await reader.one("installs")
+    assert landed.value["event_id"] == "slow-body"
+
+
+async def test_a_chunked_body_is_accepted(client: TestClient, reader: TopicReader) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        text = json.dumps(body(event_id="chunked-body")).encode()
+        yield text[:7]
+        yield text[7:]
+
+    response = await client.post(f"/v1/sdk/{ANDROID_APP}/install", data=chunks(), headers=KEY)
+    assert response.status == 202
+    assert (await reader.one("installs")).value["event_id"] == "chunked-body"
