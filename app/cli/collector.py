@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import click
 
@@ -26,10 +25,10 @@ def collector(host: str | None, port: int | None) -> None:
         settings = load_settings(collector_host=host, collector_port=port).with_admin_token()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from attrib.logs import configure_logging
     from attrib.web.server import serve_collector
+
+    configure_logging(settings.log_level)
 
     asyncio.run(
         serve_collector(

@@ -148,3 +148,31 @@ def test_apps_cli_reports_an_unreachable_collector(isolated_settings: Settings) 
     result = attrib(isolated_settings, "apps", "--url", f"http://127.0.0.1:{free_port()}", "list")
     assert result.returncode == 1
     assert "cannot reach" in result.stderr
+
+
+def test_the_collector_logs_json_lines(isolated_settings: Settings, tmp_path: Path) -> None:
+    port = free_port()
+    log_path = tmp_path / "collector.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [ATTRIB, "collector", "--port", str(port)],
+            env=env_for(isolated_settings, ATTRIB_LOG_LEVEL="info"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_ready(f"http://127.0.0.1:{port}")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    lines = [line for line in log_path.read_text().splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines]  # every log line is one JSON object
+    assert records, log_path.read_text()
+    assert all({"ts", "level", "logger", "msg"} <= record.keys() for record in records)
+    assert any(
+        record["logger"] == "attrib.collector.producer" and "connected" in record["msg"]
+        for record in records
+    ), lines
