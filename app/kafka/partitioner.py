@@ -1,10 +1,12 @@
 """Kafka's default partitioning of keyed records, computed about twice as fast.
 
 Records must land on the partition Kafka's Java client (and aiokafka, which
-Faust uses in the workers) would choose for their key: ``murmur2(key) &
+Faust uses in the workers, and librdkafka's ``murmur2_random``, which the
+collector's producer uses) would choose for their key: ``murmur2(key) &
 0x7fffffff % partitions``. That is the co-partitioning contract of
-:mod:`attrib.keys`, so this module changes only the speed, never the result
-(tests/collector/test_partitioner.py compares it with aiokafka's on random
+:mod:`attrib.keys`; the workers use :func:`partition_for` to address the
+partition that owns a key, so this module changes only the speed, never the
+result (tests/kafka/test_partitioner.py compares it with aiokafka's on random
 keys). aiokafka's pure-Python murmur2 assembles each 4-byte word from single
 bytes; here :mod:`struct` unpacks all words in one C call, which matters at
 one hash per request. A small cache serves the keys of returning devices
@@ -13,7 +15,6 @@ one hash per request. A small cache serves the keys of returning devices
 
 from __future__ import annotations
 
-import random
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
@@ -61,15 +62,4 @@ def partition_for(key: bytes, partitions: Sequence[int]) -> int:
     return partitions[_positive_hash(key) % len(partitions)]
 
 
-class Murmur2Partitioner:
-    """Drop-in for aiokafka's ``DefaultPartitioner`` (``partitioner=`` of the producer)."""
-
-    def __call__(
-        self, key: bytes | None, all_partitions: Sequence[int], available: Sequence[int]
-    ) -> int:
-        if key is None:
-            return random.choice(available or all_partitions)
-        return partition_for(key, all_partitions)
-
-
-__all__ = ["CACHED_KEYS", "Murmur2Partitioner", "murmur2", "partition_for"]
+__all__ = ["CACHED_KEYS", "murmur2", "partition_for"]
