@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from attrib.avro.codec import decode
 from attrib.collector.context import PRODUCER
 from attrib.config import AppConfig, validate_app_config
-from attrib.kafka.client import ensure_topics, make_consumer, security_kwargs
+from attrib.kafka.client import ensure_topics, make_consumer
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.topics import APP_CONFIG, INPUTS, topic_specs
 from attrib.web.app import create_app
+from tests.topics import delete_topics
 
 ANDROID_APP = "com.example.game"
 IOS_APP = "com.example.ios"
@@ -77,18 +77,6 @@ class TopicReader:
         return landed
 
 
-async def _delete_topics(settings: Settings, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(**security_kwargs(settings))
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [name for name in names if name in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-
-
 @pytest.fixture
 async def collector_topics(isolated_settings: Settings) -> AsyncIterator[list[str]]:
     """This test's app-config and input topics; deleted afterwards."""
@@ -96,7 +84,7 @@ async def collector_topics(isolated_settings: Settings) -> AsyncIterator[list[st
     specs = [spec for spec in topic_specs(isolated_settings) if spec.name in names]
     await ensure_topics(isolated_settings, specs)
     yield sorted(names)
-    await _delete_topics(isolated_settings, sorted(names))
+    await delete_topics(isolated_settings, sorted(names))
 
 
 async def register_apps(writer: AppRegistryWriter) -> dict[str, AppConfig]:

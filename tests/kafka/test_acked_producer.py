@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from attrib.engine.partitioning import partition_for
@@ -31,9 +30,10 @@ from attrib.kafka.acked import (
     librdkafka_config,
     producer_config,
 )
-from attrib.kafka.client import ensure_topics, make_consumer, security_kwargs
+from attrib.kafka.client import ensure_topics, make_consumer
 from attrib.settings import Secret, Settings, load_settings
 from attrib.topics import TopicSpec
+from tests.topics import delete_topics
 
 PARTITIONS = 6
 
@@ -45,12 +45,7 @@ async def topic(isolated_settings: Settings) -> AsyncIterator[str]:
     spec = TopicSpec(name, PARTITIONS, isolated_settings.topic_replication)
     await ensure_topics(isolated_settings, [spec])
     yield name
-    admin = AIOKafkaAdminClient(**security_kwargs(isolated_settings))
-    await admin.start()
-    try:
-        await admin.delete_topics([name])
-    finally:
-        await admin.close()
+    await delete_topics(isolated_settings, [name])
 
 
 def acked_producer(settings: Settings, *, timeout_s: float = 10.0, **extra: Any) -> AckedProducer:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
-from attrib.kafka.client import ensure_topics, security_kwargs
+from attrib.kafka.client import ensure_topics
 from attrib.settings import Settings
 from attrib.topics import APP_CONFIG, topic_specs
+from tests.topics import delete_topics
 
 
 @pytest.fixture
@@ -20,9 +20,4 @@ async def app_config_topic(isolated_settings: Settings) -> AsyncIterator[str]:
         isolated_settings, [s for s in topic_specs(isolated_settings) if s.name == name]
     )
     yield name
-    admin = AIOKafkaAdminClient(**security_kwargs(isolated_settings))
-    await admin.start()
-    try:
-        await admin.delete_topics([name])
-    finally:
-        await admin.close()
+    await delete_topics(isolated_settings, [name])

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from aiokafka.admin import AIOKafkaAdminClient
 
-from attrib.kafka.client import ensure_topics, security_kwargs
+from attrib.kafka.client import ensure_topics
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.topics import APP_CONFIG, topic_specs
 from attrib.web.app import create_app
+from tests.topics import delete_topics
 
 
 @pytest.fixture
@@ -23,12 +23,7 @@ async def app_config_topic(isolated_settings: Settings) -> AsyncIterator[str]:
         isolated_settings, [s for s in topic_specs(isolated_settings) if s.name == name]
     )
     yield name
-    admin = AIOKafkaAdminClient(**security_kwargs(isolated_settings))
-    await admin.start()
-    try:
-        await admin.delete_topics([name])
-    finally:
-        await admin.close()
+    await delete_topics(isolated_settings, [name])
 
 
 @pytest.fixture
