@@ -63,6 +63,14 @@ def store_pending(key: bytes, entries: list[pending.PendingInstall]) -> None:
         del pending_installs[key]
 
 
+def park(key: bytes, entry: pending.PendingInstall) -> None:
+    """File ``entry`` under the device ``key`` (once per event id) and queue its due time."""
+    entries, added = pending.add(load_pending(pending_installs.get(key)), entry)
+    if added:
+        store_pending(key, entries)
+        due_queue.push(entry["due_ms"], key, entry["event_id"])
+
+
 @app.agent(channels.installs, name="hold-installs", concurrency=1)
 async def hold_installs(stream) -> None:  # type: ignore[no-untyped-def]
     delay_ms = settings.decision_delay_ms
@@ -91,10 +99,7 @@ async def hold_installs(stream) -> None:  # type: ignore[no-untyped-def]
                 delay_ms=delay_ms,
                 keys=install_lookup_keys(install),
             )
-            entries, added = pending.add(load_pending(pending_installs.get(key)), entry)
-            if added:
-                store_pending(key, entries)
-                due_queue.push(entry["due_ms"], key, entry["event_id"])
+            park(key, entry)
         PENDING_INSTALLS.set(len(due_queue))
 
 

@@ -21,7 +21,7 @@ import time
 
 from attrib import channels
 from attrib.agents import activity
-from attrib.agents.hold_installs import due_queue, load_pending, store_pending
+from attrib.agents.hold_installs import due_queue, park
 from attrib.avro import codec
 from attrib.engine import devices as device_state
 from attrib.engine import pending, wire
@@ -32,7 +32,6 @@ from attrib.faust_app import app, settings
 from attrib.keys import device_record_key
 from attrib.tables.app_configs import app_configs
 from attrib.tables.devices import devices
-from attrib.tables.pending_installs import pending_installs
 
 BATCH = 1_000
 WITHIN_S = 0.02
@@ -68,8 +67,5 @@ async def hold_sessions(stream) -> None:  # type: ignore[no-untyped-def]
                 kind=pending.SESSION,
                 newer_than=state["last_install_time"] if state is not None else 0,
             )
-            entries, added = pending.add(load_pending(pending_installs.get(key)), entry)
-            if added:
-                store_pending(key, entries)
-                due_queue.push(entry["due_ms"], key, entry["event_id"])
+            park(key, entry)
         PENDING_INSTALLS.set(len(due_queue))

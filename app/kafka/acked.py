@@ -88,8 +88,10 @@ def librdkafka_config(settings: Settings) -> dict[str, Any]:
                 "sasl.password": settings.kafka_sasl_password.reveal(),
             }
         )
-    if settings.kafka_security_protocol.endswith("SSL") and settings.kafka_ssl_cafile:
-        config["ssl.ca.location"] = settings.kafka_ssl_cafile
+    if settings.kafka_security_protocol.endswith("SSL"):
+        # Without a CA file, the system's CAs, as aiokafka's default SSL context
+        # uses them ("probe" finds them; the wheel's OpenSSL knows no default path).
+        config["ssl.ca.location"] = settings.kafka_ssl_cafile or "probe"
     return config
 
 
@@ -136,9 +138,7 @@ class AckedProducer:
     """
 
     def __init__(self, config: dict[str, Any], *, poll_interval_s: float = POLL_INTERVAL_S) -> None:
-        self._config = dict(config)
-        self._config["error_cb"] = self._on_error
-        self._producer = Producer(self._config)
+        self._producer = Producer({**config, "error_cb": self._on_error})
         self._poll_interval_s = poll_interval_s
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poll_timer: asyncio.TimerHandle | None = None

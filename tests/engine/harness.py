@@ -195,24 +195,11 @@ def install_record(
     ip: str | None = "198.51.100.7",
     received_time: int | None = None,
 ) -> dict[str, Any]:
-    ids = normalise_identifiers(ids)
-    key = device_key(ids)
-    assert key is not None
     return {
         "event_id": event_id or str(uuid.uuid4()),
         "app_id": app_id,
-        "device_key": key,
-        "advertising_id": ids.get("advertising_id"),
-        "idfa": ids.get("idfa"),
-        "idfv": ids.get("idfv"),
-        "android_id": ids.get("android_id"),
-        "oaid": ids.get("oaid"),
-        "customer_user_id": ids.get("customer_user_id"),
-        "platform": "android",
-        "app_version": "1.0",
-        "os_version": "14",
+        **_device_fields(ids),
         "ip": ip,
-        "user_agent": None,
         "install_referrer": referrer,
         "install_begin_ts": None,
         "event_time": install_time,

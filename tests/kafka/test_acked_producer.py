@@ -282,6 +282,8 @@ def test_librdkafka_config_adds_only_what_the_protocol_uses() -> None:
     )
     assert ssl_only["ssl.ca.location"] == "/etc/ca.pem"
     assert not any(key.startswith("sasl.") for key in ssl_only)
+    system_cas = librdkafka_config(load_settings(env={"ATTRIB_KAFKA_SECURITY_PROTOCOL": "SSL"}))
+    assert system_cas["ssl.ca.location"] == "probe"  # verify against the system's CAs
 
 
 def test_producer_config_is_accepted_by_librdkafka() -> None:
