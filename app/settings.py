@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import secrets as _secrets
 import tomllib
@@ -24,6 +25,8 @@ from typing import Any
 from attrib.durations import parse_duration
 
 ENV_PREFIX = "ATTRIB_"
+#: The most ``collector_linger_ms`` may be: a record may wait that long before it is sent.
+MAX_LINGER_MS = 1000.0
 
 
 class Secret(str):
@@ -75,6 +78,9 @@ class Settings:
     # Services
     collector_host: str = "127.0.0.1"
     collector_port: int = 8080
+    # How long the collector's producer gathers records into one produce request
+    # (librdkafka's linger.ms): lower answers sooner, higher costs the brokers less.
+    collector_linger_ms: float = 1.0
     worker_host: str = "127.0.0.1"
     worker_port: int = 6066
     # Where the collector forwards conversion-data requests (any worker; it routes on).
@@ -128,6 +134,10 @@ class Settings:
                 raise SettingsError(f"ATTRIB_{name.upper()}: {exc}") from exc
         if self.topic_partitions < 1:
             raise SettingsError("ATTRIB_TOPIC_PARTITIONS: must be at least 1")
+        if not 0 <= self.collector_linger_ms <= MAX_LINGER_MS:
+            raise SettingsError(
+                f"ATTRIB_COLLECTOR_LINGER_MS: must be between 0 and {MAX_LINGER_MS:g} ms"
+            )
         return self
 
     def with_admin_token(self) -> Settings:
@@ -156,6 +166,14 @@ def _coerce(kind: Any, raw: Any, name: str) -> Any:
             return int(raw)
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"ATTRIB_{name.upper()}: expected an integer, got {raw!r}") from exc
+    if kind in (float, "float"):
+        try:
+            number = float(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"ATTRIB_{name.upper()}: expected a number, got {raw!r}") from exc
+        if not math.isfinite(number):
+            raise SettingsError(f"ATTRIB_{name.upper()}: expected a finite number, got {raw!r}")
+        return number
     if kind in (bool, "bool"):
         if isinstance(raw, bool):
             return raw

@@ -1,6 +1,6 @@
 """Collector throughput against the ceiling of a bare aiohttp handler, on this machine.
 
-    .venv/bin/python bench/collector.py [--concurrency 64] [--seconds 5] [--warmup 1]
+    .venv/bin/python bench/collector.py [--concurrency 64] [--seconds 4] [--linger-ms 1]
 
 Needs the local broker (``attrib local up --only kafka``). In one run, ``--rounds`` times over:
 
@@ -13,7 +13,20 @@ Needs the local broker (``attrib local up --only kafka``). In one run, ``--round
    answering ``GET /v1/click/{app_id}`` with a 302 after Kafka acknowledged
    the touch (acks=all, idempotent producer);
 4. ``install``: the same collector answering ``POST /v1/sdk/{app_id}/install``
-   with 202 after Kafka acknowledged the install.
+   with 202 after Kafka acknowledged the install;
+5. ``kafka-only``: an aiohttp handler (own process) that writes one prebuilt
+   install record (a fresh key per request) through the collector's
+   producer and answers the collector's 202 once Kafka acknowledged it, with
+   none of the collector's own work (no key check, JSON, validation or
+   Avro encoding): the most any collector on this producer, this broker and
+   this concurrency can answer. The gap between it and ``bare`` is the
+   price of waiting for Kafka; the gap between ``install`` and it is ours.
+
+``--linger-ms`` sets the producer's linger (``ATTRIB_COLLECTOR_LINGER_MS``,
+default the setting's default) for ``click``, ``install`` and
+``kafka-only``: with a fixed number of connections each waiting for its
+answer, the time a record waits in its batch bounds the requests answered
+per second.
 
 Each scenario runs ``--concurrency`` keep-alive connections from one
 load-generating process (a minimal HTTP/1.1 client over asyncio streams, far
@@ -82,6 +95,55 @@ def serve_bare(port: int) -> None:
     app.router.add_get("/v1/click/{app_id}", no_content)
     app.router.add_post("/v1/sdk/{app_id}/install", no_content)
     app.router.add_get("/healthz", no_content)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def serve_kafka_only(port: int) -> None:
+    """Run the Kafka-only server (scenario ``kafka-only``); settings come from the environment."""
+    from aiohttp import web
+
+    from attrib import topics
+    from attrib.avro.records import INSTALL
+    from attrib.collector.encoding import encode_record
+    from attrib.collector.producer import RecordProducer
+    from attrib.collector.sdk import accepted
+    from attrib.collector.sdk_records import sdk_record
+
+    body = json.loads(install_requests(port)[0].split(b"\r\n\r\n", 1)[1])
+    value = encode_record(
+        INSTALL,
+        sdk_record(
+            "install",
+            body,
+            app_id=APP_ID,
+            received_ms=int(time.time() * 1000),
+            ip=None,
+            user_agent="okhttp/4.12",
+        ),
+    )
+    event_id = body["event_id"]
+    records = RecordProducer(load_settings())
+    sent = 0
+
+    async def install(request: web.Request) -> web.Response:
+        nonlocal sent
+        sent += 1
+        await records.produce(topics.INSTALLS, b"%s|%d" % (APP_ID.encode(), sent), value)
+        return accepted(event_id)
+
+    async def ready(request: web.Request) -> web.Response:
+        await records.wait_connected()
+        return web.Response(status=204)
+
+    async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
+        records.start()
+        yield
+        await records.stop()
+
+    app = web.Application()
+    app.router.add_post("/v1/sdk/{app_id}/install", install)
+    app.router.add_get("/healthz", ready)
+    app.cleanup_ctx.append(lifecycle)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
@@ -280,14 +342,27 @@ def start_bare(port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def start_collector(port: int, prefix: str, log: Path) -> subprocess.Popen[bytes]:
+def server_env(prefix: str, linger_ms: float) -> dict[str, str]:
+    """Environment of the collector and Kafka-only server: scratch topics, no other ATTRIB_."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
     env.update(
         ATTRIB_KAFKA_BOOTSTRAP=load_settings().kafka_bootstrap,
         ATTRIB_TOPIC_PREFIX=prefix,
         ATTRIB_ADMIN_TOKEN=ADMIN_TOKEN,
         ATTRIB_LOG_LEVEL="warning",
+        ATTRIB_COLLECTOR_LINGER_MS=str(linger_ms),
     )
+    return env
+
+
+def start_kafka_only(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start the Kafka-only server (after the collector, which created the scratch topics)."""
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-kafka-only", str(port)], env=env)
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    return proc
+
+
+def start_collector(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [ATTRIB, "collector", "--port", str(port)], env=env, stdout=out, stderr=out
@@ -345,7 +420,7 @@ def report(result: Result, ceiling: Result | None) -> str:
     broker_cpu = result.broker_us_per_request
     broker = f"{broker_cpu:>8.1f}" if broker_cpu is not None else "       -"
     return (
-        f"{result.name:<8} {result.rps:>9,.0f} {result.percentile(0.50):>8.2f} "
+        f"{result.name:<10} {result.rps:>9,.0f} {result.percentile(0.50):>8.2f} "
         f"{result.percentile(0.99):>8.2f} {ratio:>9} {cpu_text} {cpu_ratio:>9} {client}"
         f" {broker}" + (f"  other statuses: {other}" if other else "")
     )
@@ -357,23 +432,36 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--linger-ms",
+        type=float,
+        default=load_settings(env={}).collector_linger_ms,
+        help="the collector producer's linger (default: the setting's default)",
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-kafka-only", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
         serve_bare(args.serve_bare)
         return
+    if args.serve_kafka_only:
+        serve_kafka_only(args.serve_kafka_only)
+        return
 
-    bare_port, collector_port = free_port(), free_port()
+    bare_port, collector_port, kafka_only_port = free_port(), free_port(), free_port()
     prefix = f"bench{uuid.uuid4().hex[:8]}."
+    env = server_env(prefix, args.linger_ms)
     log = Path(f"/tmp/attrib-bench-collector-{collector_port}.log")
     broker_pid = local_broker_pid()
     bare = start_bare(bare_port)
-    collector = start_collector(collector_port, prefix, log)
+    collector = start_collector(collector_port, env, log)
+    kafka_only = start_kafka_only(kafka_only_port, env)
     scenarios = [
         ("bare", bare_port, click_requests(bare_port), bare.pid),
         ("bare-post", bare_port, install_requests(bare_port), bare.pid),
         ("click", collector_port, click_requests(collector_port), collector.pid),
         ("install", collector_port, install_requests(collector_port), collector.pid),
+        ("kafka-only", kafka_only_port, install_requests(kafka_only_port), kafka_only.pid),
     ]
     rounds: list[dict[str, Result]] = []
     try:
@@ -397,16 +485,17 @@ def main() -> None:
             )
     finally:
         stop(bare)
+        stop(kafka_only)
         stop(collector)
         asyncio.run(delete_topics(prefix))
 
     print(
         f"concurrency {args.concurrency}, {args.rounds} rounds of {args.seconds:g}s per scenario "
-        f"after {args.warmup:g}s warm-up, {os.cpu_count()} cores shared with the load "
-        "generator and the broker"
+        f"after {args.warmup:g}s warm-up, producer linger {args.linger_ms:g} ms, "
+        f"{os.cpu_count()} cores shared with the load generator and the broker"
     )
     print(
-        f"{'scenario':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>9} "
+        f"{'scenario':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of bare':>9} "
         f"{'cpu µs/req':>8} {'of bare':>9} {'loadgen':>9} {'broker µs':>8}"
     )
     for number, results in enumerate(rounds, 1):
@@ -426,6 +515,11 @@ def main() -> None:
         f"install against the bare handler given the same POST (bare-post): {same:.1%}; "
         f"CPU per request, bare/collector: click {cpu_ratio(best, 'click', 'bare')}, "
         f"install {cpu_ratio(best, 'install', 'bare-post')}"
+    )
+    floor = best["kafka-only"].rps / best["bare"].rps
+    print(
+        f"kafka-only (the collector's producer, none of its work): {floor:.1%} of bare; "
+        f"install {best['install'].rps / best['kafka-only'].rps:.1%} of kafka-only"
     )
 
 

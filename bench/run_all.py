@@ -63,13 +63,13 @@ def parse_collector(out: str) -> list[tuple[str, str, str, str]]:
     rows = {}
     for line in best.splitlines():
         parts = line.split()
-        if parts and parts[0] in ("bare", "click", "install"):
+        if parts and parts[0] in ("bare", "click", "install", "kafka-only"):
             rows[parts[0]] = (num(parts[1]), num(parts[3]))
     if "bare" not in rows:
         return [("collector requests/s", "failed", "", "")]
     bare_rps, bare_p99 = rows["bare"]
     out_rows = []
-    for name in ("click", "install"):
+    for name in ("click", "install", "kafka-only"):
         if name in rows:
             rps, p99 = rows[name]
             out_rows.append(

@@ -7,8 +7,11 @@ request queues its record and awaits its own acknowledgement. librdkafka
 builds the batches, keeps up to five produce requests in flight per broker
 and parses the answers in its own threads, so a record costs the event loop
 only a call and a future (aiokafka did all of that on the loop, and the loop
-is what limits a collector process). The linger (:data:`LINGER_MS`) only
-gathers records while the broker connection is idle.
+is what limits a collector process). The linger (setting
+``collector_linger_ms``) is how long librdkafka holds a batch open for more
+records: a record may wait that long before it is even sent, so with a fixed
+number of callers waiting for their answers it bounds how many requests a
+collector answers per second (docs/collector.md, Throughput).
 
 Every write is bounded by :data:`PRODUCE_TIMEOUT_S`. When Kafka does not
 acknowledge in time (broker down, partition leaderless, producer not yet
@@ -59,8 +62,6 @@ RETRY_AFTER_S: Final = 5
 CONNECT_RETRY_S: Final = 2.0
 #: How often pending acknowledgements are checked against their deadline.
 DEADLINE_TICK_S: Final = 0.1
-#: The producer's linger when the broker connection is idle (see the module doc).
-LINGER_MS: Final = 1
 
 
 class BrokerUnavailable(ApiError):
@@ -174,7 +175,7 @@ class RecordProducer:
             producer_config(
                 self._settings,
                 timeout_s=self.timeout_s,
-                linger_ms=LINGER_MS,
+                linger_ms=self._settings.collector_linger_ms,
                 client_id="attrib-collector",
             )
         )

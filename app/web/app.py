@@ -1,7 +1,7 @@
 """The collector's aiohttp application: one front door for SDKs, networks and admins.
 
 :func:`create_app` wires the shared objects (settings, configuration cache
-and writer) and the middlewares, then lets each route module in
+and writer), then lets each route module in
 :data:`ROUTE_MODULES` add its routes. A later route module (tracking links,
 SDK endpoints) is added to that tuple and finds the same objects under the
 keys of :mod:`attrib.web.keys`.

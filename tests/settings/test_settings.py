@@ -83,3 +83,12 @@ def test_booleans_parse_and_refuse_nonsense() -> None:
     assert load_settings(env={}).worker_sink is True
     with pytest.raises(SettingsError, match="ATTRIB_WORKER_SINK"):
         load_settings(env={"ATTRIB_WORKER_SINK": "maybe"})
+
+
+def test_collector_linger_is_a_bounded_number_of_milliseconds() -> None:
+    assert load_settings(env={}).collector_linger_ms == 1.0
+    assert load_settings(env={"ATTRIB_COLLECTOR_LINGER_MS": "0.25"}).collector_linger_ms == 0.25
+    assert load_settings(env={"ATTRIB_COLLECTOR_LINGER_MS": "0"}).collector_linger_ms == 0.0
+    for bad in ("soon", "-1", "1001", "nan", "inf"):
+        with pytest.raises(SettingsError, match="ATTRIB_COLLECTOR_LINGER_MS"):
+            load_settings(env={"ATTRIB_COLLECTOR_LINGER_MS": bad})
