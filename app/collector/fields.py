@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from attrib.collector.currencies import currency_code
 from attrib.collector.jsonbody import dumps_compact
 from attrib.config import clamp_window
+from attrib.currencies import currency_code
 from attrib.durations import DurationError, parse_duration
 from attrib.rules.eventtime import event_time_problem
 from attrib.web.errors import ApiError

@@ -18,9 +18,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from attrib.collector.currencies import ISO_4217_CODES
 from attrib.collector.jsonbody import MAX_BATCH_BODY_BYTES
 from attrib.collector.s2s import MAX_BATCH_ITEMS
+from attrib.currencies import ISO_4217_CODES
 from attrib.identifiers import DEVICE_ID_TYPES, IDENTIFIER_TYPES, TOUCH_ID_TYPES
 from attrib.web.bodies import MAX_BODY_BYTES
 from attrib.web.handlers import api_route

@@ -23,7 +23,7 @@ import re
 from typing import Any, Final
 
 from attrib.avro import codec
-from attrib.collector.currencies import ISO_4217_CODES
+from attrib.currencies import ISO_4217_CODES
 from attrib.engine.convert import (
     attribution_id_for,
     decision_from_attribution,

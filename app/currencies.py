@@ -1,5 +1,8 @@
 """Active ISO 4217 currency codes: what an in-app event's ``currency`` may be.
 
+Shared by the collector (which refuses other codes) and the workers (which
+dead-letter an event record carrying one).
+
 Shipped as data rather than looked up at run time (http-api.md refuses a
 currency that is not ISO-4217, and the collector must decide that without a
 network call). The list holds the codes in current use, plus the codes being
