@@ -62,9 +62,10 @@ def parse_collector(out: str) -> list[tuple[str, str, str, str]]:
     best = out.split("best round of each scenario")[-1] if out else ""
     rows = {}
     for line in best.splitlines():
-        parts = line.split()
-        if parts and parts[0] in ("bare", "click", "install", "kafka-only"):
-            rows[parts[0]] = (num(parts[1]), num(parts[3]))
+        # A table row: scenario, req/s, p50 ms, p99 ms, ... (the summary lines after it are prose).
+        row = re.match(r"^(bare|click|install|kafka-only)\s+([\d,]+)\s+([\d.]+)\s+([\d.]+)\s", line)
+        if row:
+            rows[row.group(1)] = (num(row.group(2)), num(row.group(4)))
     if "bare" not in rows:
         return [("collector requests/s", "failed", "", "")]
     bare_rps, bare_p99 = rows["bare"]
