@@ -65,6 +65,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -336,10 +337,21 @@ def wait_http(url: str, within_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
+def _once_ready(
+    proc: subprocess.Popen[bytes], ready: Callable[[], None]
+) -> subprocess.Popen[bytes]:
+    """``proc`` after ``ready()`` returned; stopped (not left running) when it raised."""
+    try:
+        ready()
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
 def start_bare(port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(port)])
-    wait_http(f"http://127.0.0.1:{port}/healthz")
-    return proc
+    return _once_ready(proc, lambda: wait_http(f"http://127.0.0.1:{port}/healthz"))
 
 
 def server_env(prefix: str, linger_ms: float) -> dict[str, str]:
@@ -358,8 +370,7 @@ def server_env(prefix: str, linger_ms: float) -> dict[str, str]:
 def start_kafka_only(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start the Kafka-only server (after the collector, which created the scratch topics)."""
     proc = subprocess.Popen([sys.executable, __file__, "--serve-kafka-only", str(port)], env=env)
-    wait_http(f"http://127.0.0.1:{port}/healthz")
-    return proc
+    return _once_ready(proc, lambda: wait_http(f"http://127.0.0.1:{port}/healthz"))
 
 
 def start_collector(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -367,6 +378,11 @@ def start_collector(port: int, env: dict[str, str], log: Path) -> subprocess.Pop
         proc = subprocess.Popen(
             [ATTRIB, "collector", "--port", str(port)], env=env, stdout=out, stderr=out
         )
+    return _once_ready(proc, lambda: register_bench_app(port))
+
+
+def register_bench_app(port: int) -> None:
+    """Wait for the collector's readiness, then register the app the requests name."""
     wait_http(f"http://127.0.0.1:{port}/readyz")
     body = json.dumps(
         {
@@ -383,7 +399,6 @@ def start_collector(port: int, env: dict[str, str], log: Path) -> subprocess.Pop
     )
     with urllib.request.urlopen(request, timeout=10):
         pass
-    return proc
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -453,18 +468,22 @@ def main() -> None:
     env = server_env(prefix, args.linger_ms)
     log = Path(f"/tmp/attrib-bench-collector-{collector_port}.log")
     broker_pid = local_broker_pid()
-    bare = start_bare(bare_port)
-    collector = start_collector(collector_port, env, log)
-    kafka_only = start_kafka_only(kafka_only_port, env)
-    scenarios = [
-        ("bare", bare_port, click_requests(bare_port), bare.pid),
-        ("bare-post", bare_port, install_requests(bare_port), bare.pid),
-        ("click", collector_port, click_requests(collector_port), collector.pid),
-        ("install", collector_port, install_requests(collector_port), collector.pid),
-        ("kafka-only", kafka_only_port, install_requests(kafka_only_port), kafka_only.pid),
-    ]
+    servers: list[subprocess.Popen[bytes]] = []  # stopped whatever happens, even mid-start
     rounds: list[dict[str, Result]] = []
     try:
+        bare = start_bare(bare_port)
+        servers.append(bare)
+        collector = start_collector(collector_port, env, log)
+        servers.append(collector)
+        kafka_only = start_kafka_only(kafka_only_port, env)
+        servers.append(kafka_only)
+        scenarios = [
+            ("bare", bare_port, click_requests(bare_port), bare.pid),
+            ("bare-post", bare_port, install_requests(bare_port), bare.pid),
+            ("click", collector_port, click_requests(collector_port), collector.pid),
+            ("install", collector_port, install_requests(collector_port), collector.pid),
+            ("kafka-only", kafka_only_port, install_requests(kafka_only_port), kafka_only.pid),
+        ]
         for _ in range(args.rounds):
             rounds.append(
                 {
@@ -484,9 +503,8 @@ def main() -> None:
                 }
             )
     finally:
-        stop(bare)
-        stop(kafka_only)
-        stop(collector)
+        for server in reversed(servers):
+            stop(server)
         asyncio.run(delete_topics(prefix))
 
     print(
