@@ -275,6 +275,16 @@ def index_entries(touches: list[dict[str, Any]]) -> int:
     return sum(len(touch_index_keys(touch_from_record(t))) for t in touches)
 
 
+def _index_entries_stored(worker: WorkerProcess) -> float:
+    topic = f"{worker.settings.faust_app_id}-touch-index"
+    _, body = worker.get("/metrics")
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    for line in text.splitlines():
+        if line.startswith("attrib_worker_records_consumed_total") and f'"{topic}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def wait_indexed(worker: WorkerProcess, entries: int, within: float = 60) -> None:
     """Block until the worker has stored ``entries`` touch-index entries.
 
@@ -282,19 +292,21 @@ def wait_indexed(worker: WorkerProcess, entries: int, within: float = 60) -> Non
     test that wants a touch to be *received before* its install (R4) waits
     for it to be indexed, as a live system does through ``decision_delay``.
     """
-    topic = f"{worker.settings.faust_app_id}-touch-index"
+    wait_indexed_by_any([worker], entries, within)
+
+
+def wait_indexed_by_any(workers: list[WorkerProcess], entries: int, within: float = 60) -> None:
+    """Like :func:`wait_indexed`, counting the entries stored by all of ``workers``
+    (which one owns a partition is the group's choice)."""
     deadline = time.monotonic() + within
     seen = 0.0
     while time.monotonic() < deadline:
-        _, body = worker.get("/metrics")
-        text = body.decode() if isinstance(body, bytes) else str(body)
-        for line in text.splitlines():
-            if line.startswith("attrib_worker_records_consumed_total") and f'"{topic}"' in line:
-                seen = float(line.rsplit(" ", 1)[1])
+        seen = sum(_index_entries_stored(worker) for worker in workers)
         if seen >= entries:
             return
         time.sleep(0.2)
-    raise AssertionError(f"only {seen} of {entries} index entries stored:\n{worker.log_tail()}")
+    logs = "\n".join(worker.log_tail() for worker in workers)
+    raise AssertionError(f"only {seen} of {entries} index entries stored:\n{logs}")
 
 
 def _device_fields(ids: dict[str, str]) -> dict[str, Any]:

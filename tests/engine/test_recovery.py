@@ -8,6 +8,7 @@ for real and check that decisions still see the touches indexed before.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import pytest
@@ -24,6 +25,7 @@ from tests.engine.harness import (
     setup_deployment,
     touch_record,
     wait_indexed,
+    wait_indexed_by_any,
 )
 
 pytestmark = pytest.mark.integration
@@ -80,13 +82,20 @@ async def test_standby_replica_takes_over_when_a_worker_leaves(deployment, tmp_p
             touch_record(APP, touch_time=t0 - 2 * HOUR, ids={"advertising_id": gaid}),
         ]
         await produce_touches(s, touches)
-        await asyncio.sleep(3)  # indexed by whichever worker owns the partition
+        # Indexed by whichever worker owns the touches' partition.
+        wait_indexed_by_any([first, second], index_entries(touches))
+        stopping = time.monotonic()
         first.stop()  # leaves the group; the second owns every partition now
+        stopped = f"first worker stopped in {time.monotonic() - stopping:.1f}s"
         await asyncio.sleep(2)
         await produce_installs(
             s, [install_record(APP, install_time=t0, ids={"advertising_id": gaid})]
         )
-        [decision] = await read_records(s, "attributions", expect=1, within=60)
+        # A worker that does not leave cleanly is dropped from the group only after
+        # the session timeout (60 s), so the takeover may take that long too.
+        decisions = await read_records(s, "attributions", expect=1, within=120)
+        assert len(decisions) == 1, f"{stopped}\n{first.log_tail()}\n{second.log_tail()}"
+        [decision] = decisions
         assert decision["match_type"] == "id", second.log_tail()
         assert decision["touch_id"] == touches[0]["touch_id"]
         assert len(decision["contributors"]) == 1
