@@ -97,6 +97,15 @@ class Settings:
     worker_sink: bool = True
     # Standby copies of every table partition on other workers (faster failover).
     table_standby_replicas: int = 0
+    # R25: how long an in-app event waits for its install (the spec says 10 minutes;
+    # tests shorten it).
+    event_hold: str = "10m"
+    # How often each touch-index partition is swept by a timer (writes sweep too).
+    index_sweep_interval_s: float = 5.0
+    # A device (and its conversion data) untouched this long, in processing time and
+    # in event time, is forgotten: the longest re-attribution window (730d) plus the
+    # longest inactivity period (30d) by default.
+    device_retention: str = "760d"
 
     # ---- derived values -------------------------------------------------
     @property
@@ -106,6 +115,14 @@ class Settings:
     @property
     def decision_delay_ms(self) -> int:
         return parse_duration(self.decision_delay)
+
+    @property
+    def event_hold_ms(self) -> int:
+        return parse_duration(self.event_hold)
+
+    @property
+    def device_retention_ms(self) -> int:
+        return parse_duration(self.device_retention)
 
     @property
     def trusted_proxies(self) -> tuple[Any, ...]:
@@ -127,6 +144,15 @@ class Settings:
             raise SettingsError(f"ATTRIB_DECISION_DELAY: {exc}") from exc
         if not 0 <= delay <= 60_000:
             raise SettingsError("ATTRIB_DECISION_DELAY: must be between 0s and 60s")
+        for name, low in (("event_hold", 1_000), ("device_retention", 86_400_000)):
+            try:
+                value = parse_duration(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"ATTRIB_{name.upper()}: {exc}") from exc
+            if value < low:
+                raise SettingsError(f"ATTRIB_{name.upper()}: must be at least {low // 1000}s")
+        if not 0.05 <= self.index_sweep_interval_s <= 3600:
+            raise SettingsError("ATTRIB_INDEX_SWEEP_INTERVAL_S: must be between 0.05 and 3600")
         for name in ("trusted_proxy_cidrs", "trusted_s2s_cidrs"):
             try:
                 _cidrs(getattr(self, name))
