@@ -35,6 +35,10 @@ V = TypeVar("V")
 _DELETED: Any = object()
 
 
+class _Raw(bytes):
+    """A value written as is (an index entry of the table's own), not encoded."""
+
+
 class Backend(Protocol):
     """Bytes of one table, per partition."""
 
@@ -119,6 +123,10 @@ class TableState(Generic[V]):
 
     def delete(self, partition: int, key: bytes) -> None:
         self._cache[(partition, key)] = _DELETED
+
+    def put_raw(self, partition: int, key: bytes, raw: bytes) -> None:
+        """Write bytes as they are (a secondary index entry); never read back as a value."""
+        self._cache[(partition, key)] = _Raw(raw)
 
     def put_or_delete(self, partition: int, key: bytes, value: V | None) -> None:
         """``put`` a value, ``delete`` on ``None`` (an empty list is stored as ``None``)."""

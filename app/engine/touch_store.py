@@ -15,16 +15,28 @@ from typing import Any
 
 from attrib.engine import touch_lists
 from attrib.engine.batching import by_partition
+from attrib.engine.index import HORIZON_MS, kind_of
 from attrib.engine.outbox import Outbox
 from attrib.engine.topics import EngineTopics
 from attrib.tables.state import TableState
 
-#: Keys examined by a sweep per key written: the sweep visits every key of a
-#: partition in (keys) / (2 x new keys per second), so it keeps up with any
-#: write rate; an idle partition is swept by a timer instead.
-SWEEP_PER_WRITE = 2
-#: Keys examined by one timer-driven sweep of a partition.
-SWEEP_CHUNK = 2_000
+#: Expiry-index entries examined by a sweep per key written (an envelope's
+#: sweep), and by one timer-driven sweep of a partition.
+SWEEP_PER_WRITE = 4
+SWEEP_CHUNK = 5_000
+
+#: The expiry index lives in the table's own key space, after every index key
+#: (which start with a letter): ``EXPIRY_PREFIX + 8-byte due time + key``.
+EXPIRY_PREFIX = b"\xffx|"
+
+
+def expiry_key(due_ms: int, key: bytes) -> bytes:
+    return EXPIRY_PREFIX + max(0, due_ms).to_bytes(8, "big") + key
+
+
+def parse_expiry_key(raw: bytes) -> tuple[int, bytes]:
+    start = len(EXPIRY_PREFIX)
+    return int.from_bytes(raw[start : start + 8], "big"), raw[start + 8 :]
 
 
 class TouchIndex:
@@ -32,7 +44,6 @@ class TouchIndex:
         self.touches = touches
         #: Newest touch time seen per partition: the event-time side of retention.
         self.watermarks: dict[int, int] = defaultdict(int)
-        self._cursors: dict[int, bytes | None] = defaultdict(lambda: None)
 
     def file(self, partition: int, entries: list[dict[str, Any]], now_ms: int) -> int:
         """Merge index entries (``TouchIndexEntry`` dicts) into their keys' lists.
@@ -40,11 +51,14 @@ class TouchIndex:
         Each key is read and written once. Returns the number of keys written.
         """
         by_key: dict[str, list[touch_lists.Entry]] = defaultdict(list)
+        newest_received: dict[str, int] = defaultdict(int)
         watermark = self.watermarks[partition]
         for entry in entries:
             touch_time = entry["touch_time"]
             received = entry.get("received_time") or touch_time
             by_key[entry["key"]].append((entry["touch_id"], touch_time, entry["touch"], received))
+            if received > newest_received[entry["key"]]:
+                newest_received[entry["key"]] = received
             if touch_time > watermark:
                 watermark = touch_time
         self.watermarks[partition] = watermark
@@ -59,30 +73,52 @@ class TouchIndex:
                 now_ms=now_ms,
             )
             touches.put_or_delete(partition, raw_key, merged or None)
+            if merged:
+                # Due for a look when retention may drop what was just filed.
+                due = newest_received[key] + HORIZON_MS[kind_of(key)]
+                touches.put_raw(partition, expiry_key(due, raw_key), b"")
         return len(by_key)
 
     def sweep(self, partition: int, now_ms: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:
-        """Examine the partition's next ``limit`` keys; drop what retention drops.
+        """Visit the partition's keys whose retention may have run out (at most ``limit``
+        entries of the expiry index, earliest first); drop what retention drops.
 
-        Returns (keys deleted, keys shrunk).
+        An index key gets an expiry entry each time a touch is filed under it, due
+        a horizon after that touch's reception; a key still kept by event time (a
+        partition whose event time stands still) is looked at again a horizon
+        later. So a sweep costs what is due, not what is stored, and keeps up with
+        any write rate. Returns (keys deleted, keys shrunk).
         """
         watermark = self.watermarks[partition]
         if watermark == 0:
             return 0, 0
-        keys = self.touches.keys_after(partition, self._cursors[partition], limit)
-        self._cursors[partition] = keys[-1] if len(keys) == limit else None  # wrap at the end
+        touches = self.touches
         deleted = shrunk = 0
-        for raw_key in keys:
-            entries = self.touches.get(partition, raw_key) or []
-            kept = touch_lists.unexpired(
-                entries, key=raw_key.decode(), watermark_ms=watermark, now_ms=now_ms
-            )
+        for raw in touches.keys_after(partition, EXPIRY_PREFIX, limit):
+            if not raw.startswith(EXPIRY_PREFIX):
+                break
+            due, raw_key = parse_expiry_key(raw)
+            if due > now_ms:
+                break
+            touches.delete(partition, raw)
+            entries = touches.get(partition, raw_key)
+            if not entries:
+                continue  # deleted already (an older entry of the same key)
+            key = raw_key.decode()
+            kept = touch_lists.unexpired(entries, key=key, watermark_ms=watermark, now_ms=now_ms)
             if not kept:
-                self.touches.delete(partition, raw_key)
+                touches.delete(partition, raw_key)
                 deleted += 1
-            elif len(kept) < len(entries):
-                self.touches.put(partition, raw_key, kept)
+                continue
+            if len(kept) < len(entries):
+                touches.put(partition, raw_key, kept)
                 shrunk += 1
+            # Look again when the first of the kept touches may go: when both its
+            # event-time and its reception horizon have passed (event time assumed
+            # to move on like processing time; at least a minute from now).
+            horizon = HORIZON_MS[kind_of(key)]
+            wait = min(max(t + horizon - watermark, r + horizon - now_ms) for _, t, _, r in kept)
+            touches.put_raw(partition, expiry_key(now_ms + max(60_000, wait), raw_key), b"")
         return deleted, shrunk
 
     def answer(
