@@ -32,8 +32,8 @@ from attrib.engine.device_partition import DevicePartition, DeviceTables
 from attrib.engine.device_retention import DeviceRetention
 from attrib.engine.intake import InputRecord, route
 from attrib.engine.outbox import Outbox, OutRecord
-from attrib.engine.touch_store import SWEEP_PER_WRITE, TouchIndex
 from attrib.engine.topics import EngineTopics
+from attrib.engine.touch_store import SWEEP_PER_WRITE, TouchIndex
 from attrib.tables.state import MemoryBackend, TableState
 from attrib.tables.values import CONVERSIONS, DEVICES, PENDING, TOUCHES, WAITING
 
