@@ -186,7 +186,7 @@ def test_any_arrival_order_within_decision_delay_decides_as_event_time_order(
         return decision["media_source"], decision["touch_id"], decision["match_type"]
 
     the_install = install(ids, T0)
-    in_event_time = sorted(touches, key=lambda t: t["touch_time"]) + [the_install]
+    in_event_time = [*sorted(touches, key=lambda t: t["touch_time"]), the_install]
     shuffled = list(touches)
     order.shuffle(shuffled)
     shuffled.insert(min(install_at, len(shuffled)), the_install)
