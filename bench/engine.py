@@ -265,13 +265,14 @@ async def records_produced(settings: Settings) -> int:
     consumer = make_consumer(settings)
     await consumer.start()
     try:
+        cluster = await consumer._client.fetch_all_metadata()
         names = [
             t
-            for t in await consumer.topics()
+            for t in cluster.topics()
             if (t.startswith(settings.topic_prefix) or t.startswith(settings.faust_app_id))
-            and t not in {settings.topic(n) for n in (*INPUTS, "app-config")}
+            and t not in {settings.topic(n) for n in (*INPUTS, "app-config", "bench-passthrough")}
         ]
-        tps = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
+        tps = [TopicPartition(t, p) for t in names for p in cluster.partitions_for_topic(t) or ()]
         if not tps:
             return 0
         ends = await consumer.end_offsets(tps)
@@ -318,6 +319,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=100, help="installs/s offered for latency")
     parser.add_argument("--seconds", type=int, default=15, help="length of the latency run")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
     args = parser.parse_args()
 
     base = load_settings()
@@ -420,7 +422,10 @@ async def main() -> None:
     if profile is not None and profile.exists():
         print("\nworker profile (top 25 by own time):")
         pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"kept {tmp}")
 
 
 if __name__ == "__main__":
