@@ -1,17 +1,37 @@
-"""Agent ``store-conversions``: file conversion-data answers by device id (R37)."""
+"""Agent ``store-conversions``: file conversion-data answers by device id (R37).
+
+Consumes ``ConversionUpdateBatch`` envelopes (one partition each); a
+``sweep`` control batch forgets answers older than the device retention.
+"""
 
 from __future__ import annotations
 
 from attrib import channels
+from attrib.agents.wiring import retention
 from attrib.engine import wire
+from attrib.engine.clock import wall_ms
+from attrib.engine.metrics import RECORDS_CONSUMED
+from attrib.engine.outbox import Outbox
+from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
 from attrib.tables.conversion_data import conversion_data
 
 
 @app.agent(channels.conversion_updates, name="store-conversions", concurrency=1)
 async def store_conversions(stream) -> None:  # type: ignore[no-untyped-def]
+    out = await channels.sender()
     async for event in stream.events():
-        update = wire.decode_or_none(event.message.value, "ConversionUpdate")
-        if update is None:
+        partition = event.message.partition
+        batch = wire.decode_or_none(event.message.value, "ConversionUpdateBatch")
+        if batch is None:
             continue
-        conversion_data[update["key"].encode()] = update["answer_json"].encode()
+        RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["updates"]))
+        if batch["sweep"]:
+            retention.sweep_conversions(partition, now_ms=wall_ms())
+        for update in batch["updates"]:
+            conversion_data.put(
+                partition,
+                update["key"].encode(),
+                (update["decided_time"], update["answer_json"].encode()),
+            )
+        await commit_batch(out, Outbox(), (conversion_data,))

@@ -1,42 +1,33 @@
-"""The worker's Faust topics: inputs and outputs of streams.md, and the
-internal repartition topics of the attribution join (docs/architecture.md).
+"""The worker's Kafka channels: the internal topics its agents consume, and its producer.
 
-Every value is raw bytes (single-object Avro, decoded by the agents in
-batches); keys are raw bytes (:mod:`attrib.keys`). Internal topics are sent
-to explicit partitions (:func:`attrib.engine.partitioning.partition_for`),
-the partition Kafka's default partitioner gives their key, so each one is
+Inputs are read in bulk by the intake (``agents/intake.py``), not by Faust
+agents; outputs and internal envelopes are written by one librdkafka
+producer (:class:`EngineProducer`, :mod:`attrib.engine.sender`). Faust
+topics exist here only for what Faust consumes: the internal repartition
+topics of the join (docs/architecture.md), each sent to explicit partitions
+(:func:`attrib.engine.partitioning.partition_for`), so every one is
 co-partitioned with the tables its consumer reads.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-import weakref
+import asyncio
 
 import faust
-from faust.streams import _current_event
+from mode import Service
 
-from attrib import topics
-from attrib.avro import codec
-from attrib.deadletter import dead_letter_record
+from attrib.engine.sender import KafkaSender
+from attrib.engine.topics import EngineTopics
 from attrib.faust_app import LARGE_RECORDS, app, settings
+from attrib.kafka.acked import AckedProducer, producer_config
 
-log = logging.getLogger(__name__)
-
-_PARTITIONS = settings.topic_partitions
-
-
-def _input(name: str) -> faust.TopicT:
-    return app.topic(
-        settings.topic(name), key_serializer="raw", value_serializer="raw", internal=False
-    )
+names = EngineTopics.of(settings)
 
 
 def _internal(name: str) -> faust.TopicT:
     return app.topic(
-        f"{settings.faust_app_id}-{name}",
-        partitions=_PARTITIONS,
+        name,
+        partitions=settings.topic_partitions,
         key_serializer="raw",
         value_serializer="raw",
         internal=True,
@@ -44,80 +35,53 @@ def _internal(name: str) -> faust.TopicT:
     )
 
 
-clicks = _input(topics.CLICKS)
-impressions = _input(topics.IMPRESSIONS)
-installs = _input(topics.INSTALLS)
-sessions = _input(topics.SESSIONS)
-events = _input(topics.EVENTS)
-#: Both touch topics feed one agent.
-touches_in = app.topic(
-    settings.topic(topics.CLICKS),
-    settings.topic(topics.IMPRESSIONS),
-    key_serializer="raw",
-    value_serializer="raw",
-)
-attributions = _input(topics.ATTRIBUTIONS)
-reengagements = _input(topics.REENGAGEMENTS)
-attributed_events = _input(topics.ATTRIBUTED_EVENTS)
-dead_letter = _input(topics.DEAD_LETTER)
+touch_index = _internal(names.touch_index)
+touch_lookup = _internal(names.touch_lookup)
+install_candidates = _internal(names.install_candidates)
+device_inputs = _internal(names.device_inputs)
+conversion_updates = _internal(names.conversion_updates)
 
-touch_index = _internal("touch-index")
-touch_lookup = _internal("touch-lookup")
-install_candidates = _internal("install-candidates")
-conversion_updates = _internal("conversion-updates")
+#: How long the engine's producer retries a record before its send fails (and is
+#: sent again by :class:`~attrib.engine.sender.KafkaSender`).
+PRODUCE_TIMEOUT_S = 30.0
 
 
-async def send_dead_letter(
-    message: faust.types.Message, reason: str, detail: str | None = None
-) -> None:
-    """Record an input that cannot be used (streams.md): the agent goes on."""
-    record = dead_letter_record(
-        message.topic,
-        message.partition,
-        message.offset,
-        reason,
-        message.value if isinstance(message.value, bytes) else None,
-        message.key if isinstance(message.key, bytes) else None,
-        received_time_ms=int(time.time() * 1000),
-        detail=detail,
-    )
-    log.warning(
-        "dead letter",
-        extra={"fields": {"topic": message.topic, "offset": message.offset, "reason": reason}},
-    )
-    await dead_letter.send(value=codec.encode("DeadLetter", record))
+class EngineProducer(Service):
+    """The worker's librdkafka producer, for its whole lifetime."""
 
-
-def bind_event(event: faust.types.EventT) -> None:
-    """Make ``event`` the current event of this task for table operations.
-
-    Faust tables write to the partition of the current event. An agent that
-    takes a batch (``take_events``) processes events outside Faust's per-event
-    iteration, so it names the event each table operation belongs to. Only the
-    task's context variable is set, never ``stream.current_event``, which the
-    take buffer reads concurrently to track acknowledgements.
-    """
-    _current_event.set(weakref.ref(event))
-
-
-async def send_envelopes(
-    topic: faust.TopicT,
-    record: str,
-    field: str,
-    grouped: dict[int, list[dict]],
-    **extra: object,
-) -> int:
-    """Send ``grouped`` entries as ``record`` envelopes (entries under ``field``), one or
-    more per partition, each below :data:`attrib.engine.batching.MAX_ENVELOPE_BYTES`.
-    Returns the number of envelopes sent."""
-    from attrib.engine import wire
-    from attrib.engine.batching import approx_size, chunked
-
-    sent = 0
-    for partition, entries in grouped.items():
-        for chunk in chunked(entries, approx_size):
-            await topic.send(
-                value=wire.encode(record, {field: chunk, **extra}), partition=partition
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.producer = AckedProducer(
+            producer_config(
+                settings,
+                timeout_s=PRODUCE_TIMEOUT_S,
+                linger_ms=2,
+                client_id=f"{settings.faust_app_id}-engine",
             )
-            sent += 1
-    return sent
+            | {"batch.size": 1_000_000}
+        )
+        self.sender = KafkaSender(self.producer)
+        self.ready = asyncio.Event()
+
+    async def on_start(self) -> None:
+        while not self.should_stop:
+            try:
+                await self.producer.start(timeout_s=10)
+                break
+            except Exception as exc:  # no broker yet: the worker waits for it
+                self.log.warning("engine producer not started: %s", exc)
+                await self.sleep(1.0)
+        self.ready.set()
+
+    async def on_stop(self) -> None:
+        await self.producer.stop(timeout_s=10)
+
+
+engine_producer = EngineProducer()
+app.service(engine_producer)  # type: ignore[arg-type]
+
+
+async def sender() -> KafkaSender:
+    """The engine's sender, once its producer is started."""
+    await engine_producer.ready.wait()
+    return engine_producer.sender

@@ -106,6 +106,15 @@ class Settings:
     # How long the Kafka broker may be unreachable before /readyz answers 503
     # (collector and worker); readiness comes back by itself once it answers again.
     broker_unreachable_grace: str = "15s"
+    # R25: how long an in-app event waits for its install (the spec says 10 minutes;
+    # tests shorten it).
+    event_hold: str = "10m"
+    # How often each touch-index partition is swept by a timer (writes sweep too).
+    index_sweep_interval_s: float = 5.0
+    # A device (and its conversion data) untouched this long, in processing time and
+    # in event time, is forgotten: the longest re-attribution window (730d) plus the
+    # longest inactivity period (30d) by default.
+    device_retention: str = "760d"
 
     # ---- derived values -------------------------------------------------
     @property
@@ -119,6 +128,14 @@ class Settings:
     @property
     def broker_unreachable_grace_s(self) -> float:
         return parse_duration(self.broker_unreachable_grace) / 1000.0
+
+    @property
+    def event_hold_ms(self) -> int:
+        return parse_duration(self.event_hold)
+
+    @property
+    def device_retention_ms(self) -> int:
+        return parse_duration(self.device_retention)
 
     @property
     def trusted_proxies(self) -> tuple[Any, ...]:
@@ -140,6 +157,15 @@ class Settings:
             raise SettingsError(f"ATTRIB_DECISION_DELAY: {exc}") from exc
         if not 0 <= delay <= 60_000:
             raise SettingsError("ATTRIB_DECISION_DELAY: must be between 0s and 60s")
+        for name, low in (("event_hold", 1_000), ("device_retention", 86_400_000)):
+            try:
+                value = parse_duration(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"ATTRIB_{name.upper()}: {exc}") from exc
+            if value < low:
+                raise SettingsError(f"ATTRIB_{name.upper()}: must be at least {low // 1000}s")
+        if not 0.05 <= self.index_sweep_interval_s <= 3600:
+            raise SettingsError("ATTRIB_INDEX_SWEEP_INTERVAL_S: must be between 0.05 and 3600")
         for name in ("trusted_proxy_cidrs", "trusted_s2s_cidrs"):
             try:
                 _cidrs(getattr(self, name))

@@ -64,7 +64,8 @@ class ConversionData(View):
         from faust.exceptions import SameNode
 
         from attrib.engine.conversion import conversion_key
-        from attrib.tables.conversion_data import conversion_data
+        from attrib.tables.conversion_data import conversion_table
+        from attrib.tables.values import answer_of
 
         device_id = request.query.get("device_id", "").strip()
         if not device_id:
@@ -73,7 +74,7 @@ class ConversionData(View):
             )
         key = conversion_key(app_id, device_id).encode()
         try:
-            return await app.router.route_req(conversion_data.name, key, self.web, request)
+            return await app.router.route_req(conversion_table.name, key, self.web, request)
         except SameNode:
             pass
         except Exception:  # no owner known yet (rebalancing)
@@ -81,10 +82,10 @@ class ConversionData(View):
                 {"error": "not_ready", "detail": "the table's owner is not known yet"},
                 status=503,
             )
-        value = conversion_data.get(key)
+        value = conversion_table.get(key)
         if value is None:
             return self.json(
                 {"error": "not_found", "detail": "nothing is decided for this device yet"},
                 status=404,
             )
-        return self.bytes(value, content_type="application/json")
+        return self.bytes(answer_of(value), content_type="application/json")

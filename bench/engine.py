@@ -45,7 +45,7 @@ from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key, touch_record_key
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings, load_settings
-from attrib.topics import TopicSpec, topic_specs
+from attrib.topics import INPUTS, TopicSpec, topic_specs
 
 APP = "bench.app"
 UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile"
@@ -258,6 +258,29 @@ class Worker:
         self.proc.wait(timeout=120)
 
 
+async def records_produced(settings: Settings) -> int:
+    """Records in every topic of this run except the five inputs: outputs, the
+    worker's internal topics and changelogs, dead letters (a machine-independent
+    measure of what the engine writes per input record)."""
+    consumer = make_consumer(settings)
+    await consumer.start()
+    try:
+        names = [
+            t
+            for t in await consumer.topics()
+            if (t.startswith(settings.topic_prefix) or t.startswith(settings.faust_app_id))
+            and t not in {settings.topic(n) for n in (*INPUTS, "app-config")}
+        ]
+        tps = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or ()]
+        if not tps:
+            return 0
+        ends = await consumer.end_offsets(tps)
+        starts = await consumer.beginning_offsets(tps)
+        return sum(ends[tp] - starts[tp] for tp in tps)
+    finally:
+        await consumer.stop()
+
+
 def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -319,6 +342,7 @@ async def main() -> None:
     progress("ceiling: raw aiokafka pass-through")
     ceiling_rps = await ceiling(settings, total)
 
+    inputs_before = await records_produced(settings)
     progress("backlog: one worker process")
     profile = tmp / "worker.prof" if args.profile else None
     worker = Worker(settings, profile=profile)
@@ -331,6 +355,7 @@ async def main() -> None:
 
     progress("waiting until the worker is idle (index caught up)")
     worker.wait_idle()
+    produced = await records_produced(settings) - inputs_before
     progress(f"latency: {args.rate} installs/s for {args.seconds}s")
     latencies: list[float] = []
     producer = make_producer(settings)
@@ -361,7 +386,7 @@ async def main() -> None:
             latencies.append(a["decided_time"] - a["received_time"])
     worker.stop()
     tables_dir = tmp / "worker" / "tables"
-    stores = [p for p in tables_dir.rglob("touches-by-key-*.db") if p.is_dir()]
+    stores = [p for p in tables_dir.rglob("touches-*.db") if p.is_dir()]
     index_bytes = sum(du(p) for p in stores)
     logical_bytes = 0
     index_keys = 0
@@ -381,6 +406,8 @@ async def main() -> None:
     print(f"{'worker backlog, records/s':<44}{records_ps:>14,.0f}")
     print(f"{'worker backlog, decisions/s':<44}{decisions_ps:>14,.0f}")
     print(f"{'ratio worker / ceiling':<44}{records_ps / ceiling_rps:>14.1%}")
+    label = "Kafka records produced per input record"
+    print(f"{label:<44}{produced / total:>14.2f}")
     if latencies:
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}/s, ms"

@@ -1,10 +1,11 @@
 """Table ``devices``: the device registry (key ``app_id|device_key``).
 
-Value: a ``DeviceState`` record: install times, last activity, the latest
-attribution, the latest re-engagement and the clicks it used, the install,
-session and event ids already processed (R26).
-Co-partitioned with ``installs``, ``sessions``, ``events`` and the internal
-``install-candidates`` topic, which all carry the same key.
+Value: a ``DeviceState`` record (:data:`attrib.tables.values.DEVICES`):
+install times, last activity, the latest attribution, the latest
+re-engagement and the clicks it used, the install, session and event ids
+already processed (R26), and when it last changed (device expiry).
+Co-partitioned with ``device-inputs`` and ``install-candidates``, which carry
+the same key; written by ``device-inputs`` and ``decide-installs`` only.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import asyncio
 
 from attrib.faust_app import LARGE_RECORDS, app, settings
+from attrib.tables.state import RocksBackend, TableState
+from attrib.tables.values import DEVICES
 
-devices = app.Table(
+devices_table = app.Table(
     "devices",
     key_type=bytes,
     value_type=bytes,
@@ -22,10 +25,10 @@ devices = app.Table(
     help="Device registry: install history and current attribution.",
 )
 
-#: Held by every agent that writes a device's entry or its waiting events
-#: (``decide-installs``, ``attribute-events``) from the read to the write-back,
-#: sends included. The agents share one event loop and would otherwise
-#: interleave at their awaits and lose each other's updates; the write comes
-#: after the sends so that a crash in between repeats outputs (same ids,
-#: counted once downstream) rather than losing them.
+devices: TableState = DEVICES.bind("devices", RocksBackend(devices_table))
+
+#: Held by every agent that reads and writes the device partition's tables
+#: (``device-inputs``, ``decide-installs``) from processing a batch to its
+#: commit: both run on one event loop and would otherwise interleave at the
+#: commit's awaits and write back each other's stale values.
 registry_lock = asyncio.Lock()

@@ -1,21 +1,94 @@
-"""Table ``touches-by-key``: the touch index (docs/architecture.md, State).
+"""Table ``touches``: the touch index (docs/architecture.md, State).
 
-Key: an index key of :mod:`attrib.engine.index` (UTF-8). Value: a
-``TouchList`` record (internal Avro), newest first, pruned to the key's
-horizon. Written by ``agents.store_touches`` and read by
-``agents.answer_lookups``, both consuming topics sent to the partition
+Key: an index key of :mod:`attrib.engine.index` (UTF-8). Value: the touch
+list of :data:`attrib.tables.values.TOUCHES`, newest first, bounded by
+retention (:mod:`attrib.engine.touch_lists`). Written by ``store-touches``
+and read by ``answer-lookups``, both consuming topics sent to the partition
 Kafka's partitioner gives the key.
+
+Its changelog is not one record per key: a touch is filed under about three
+keys, and a record per key and touch was most of what the engine produced.
+The changelog holds the ``TouchIndexBatch`` envelopes themselves, one record
+per envelope, and recovery files them again with the same function
+(:meth:`attrib.engine.touch_store.TouchIndex.file`), so a recovered index
+equals the written one up to what retention has dropped meanwhile. Sweeps
+are not logged: they only drop what retention drops anyway. The topic
+deletes by time (:data:`CHANGELOG_RETENTION_MS`, longer than any touch is
+kept after its reception) instead of compacting.
 """
 
 from __future__ import annotations
 
-from attrib.faust_app import LARGE_RECORDS, app, settings
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
-touches_by_key = app.Table(
-    "touches-by-key",
-    key_type=bytes,
-    value_type=bytes,
+import faust
+from faust.types import TP
+
+from attrib.engine import wire
+from attrib.engine.clock import wall_ms
+from attrib.engine.index import HORIZON_MS
+from attrib.engine.touch_store import TouchIndex
+from attrib.faust_app import LARGE_RECORDS, app, settings
+from attrib.tables.state import RocksBackend, TableState
+from attrib.tables.values import TOUCHES
+
+#: Retention of the changelog: every touch is kept at most the largest horizon
+#: after its reception (or its event time), so twice that loses nothing.
+CHANGELOG_RETENTION_MS = 2 * max(HORIZON_MS.values())
+
+
+class TouchIndexTable(faust.Table):  # type: ignore[misc]
+    """A Faust table whose changelog records are touch-index envelopes."""
+
+    def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        offsets: dict[TP, int] = {}
+        for event in batch:
+            message = event.message
+            offsets[message.tp] = max(message.offset, offsets.get(message.tp, -1))
+            if message.value:
+                envelope = wire.decode(message.value, "TouchIndexBatch")
+                grouped[message.partition].extend(envelope["entries"])
+        now_ms = wall_ms()
+        for partition, entries in grouped.items():
+            recovering.file(partition, entries, now_ms)
+        for partition, changes in recovering.touches.take_changes().items():
+            backend.write(partition, changes)
+        for tp, offset in offsets.items():
+            self.data.set_persisted_offset(tp, offset)
+
+
+changelog_topic = app.topic(
+    f"{settings.faust_app_id}-touches-changelog",
     partitions=settings.topic_partitions,
-    extra_topic_configs=LARGE_RECORDS,
-    help="Touches filed under each index key (referrer, id, fingerprint).",
+    key_serializer="raw",
+    value_serializer="raw",
+    internal=True,
+    compacting=False,
+    deleting=True,
+    retention=CHANGELOG_RETENTION_MS / 1000,
+    config=LARGE_RECORDS,
 )
+
+touches_table = app.tables.add(
+    TouchIndexTable(
+        app,
+        name="touches",
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+        changelog_topic=changelog_topic,
+        beacon=app.tables.beacon,
+        help="Touches filed under each index key (referrer, id, fingerprint).",
+    )
+)
+
+backend = RocksBackend(touches_table)
+touches: TableState = TOUCHES.bind("touches", backend)
+#: The live index (agents); recovery files into its own write cache, sharing the
+#: event-time watermarks, so it never commits a batch an agent is still processing.
+touch_index = TouchIndex(touches)
+recovering = TouchIndex(TOUCHES.bind("touches", backend))
+recovering.watermarks = touch_index.watermarks

@@ -102,6 +102,7 @@ _NEW_DEVICE: DeviceState = {
     "used_touches": [],
     "sessions": [],
     "events": [],
+    "touched_ms": 0,
 }
 
 

@@ -42,3 +42,16 @@ WAITING_EVENTS = Gauge(
 LOOKUPS_HELD = Gauge(
     "attrib_lookups_held", "1 while install lookups wait for the touch topics to catch up"
 )
+DEVICES_EXPIRED = Counter(
+    "attrib_expired_entries_total",
+    "Table entries forgotten after the device retention, by table",
+    ["table"],
+)
+INTAKE_RECORDS = Counter(
+    "attrib_intake_records_total", "Input records read by the intake, by outcome", ["outcome"]
+)
+CONSUMER_LAG = Gauge(
+    "attrib_intake_lag_records",
+    "Records of an input partition not yet read by this worker's intake",
+    ["topic", "partition"],
+)

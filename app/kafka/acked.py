@@ -55,7 +55,8 @@ FLUSH_POLL_S: Final = 0.01
 #: Longest :meth:`AckedProducer.stop` waits for the reports of the records it purged.
 PURGE_SETTLE_S: Final = 2.0
 
-Delivery = asyncio.Future[None]
+#: Resolves to the record's offset once Kafka acknowledged it.
+Delivery = asyncio.Future[int]
 
 
 class QueueFull(Exception):
@@ -119,12 +120,13 @@ def producer_config(
     return config
 
 
-def _settle(delivery: Delivery, error: KafkaError | None, _message: object) -> None:
-    """A delivery report (run by ``poll()`` on the loop): resolve the record's future."""
+def _settle(delivery: Delivery, error: KafkaError | None, message: Any) -> None:
+    """A delivery report (run by ``poll()`` on the loop): resolve the record's future
+    with its offset."""
     if delivery.done():  # failed earlier by a deadline, or the caller went away
         return
     if error is None:
-        delivery.set_result(None)
+        delivery.set_result(message.offset())
     else:
         delivery.set_exception(ProduceFailed(error))
 
@@ -185,16 +187,25 @@ class AckedProducer:
         return left
 
     # ---- sending ----------------------------------------------------------------------
-    def send(self, topic: str, key: bytes, value: bytes) -> Delivery:
-        """Queue one record; the future resolves when Kafka acknowledged it.
+    def send(
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
+    ) -> Delivery:
+        """Queue one record (to ``partition``, else the key's); the future resolves
+        with its offset when Kafka acknowledged it.
 
         Raises :class:`QueueFull` at once when librdkafka's queue is full.
         """
         loop = self._loop
         assert loop is not None, "start() the producer first"
         delivery: Delivery = loop.create_future()
+        on_delivery = partial(_settle, delivery)
         try:
-            self._producer.produce(topic, value, key, on_delivery=partial(_settle, delivery))
+            if partition is None:
+                self._producer.produce(topic, value, key, on_delivery=on_delivery)
+            else:
+                self._producer.produce(
+                    topic, value, key, partition=partition, on_delivery=on_delivery
+                )
         except BufferError:
             raise QueueFull("the producer's local queue is full") from None
         except KafkaException as exc:

@@ -325,7 +325,7 @@ async def test_events_before_their_install_wait_across_a_restart(deployment) -> 
     s = deployment
     t = now_ms()
     coming, never = _gaid(), _gaid()
-    hold = {"ATTRIB_EVENT_HOLD_S": "45"}
+    hold = {"ATTRIB_EVENT_HOLD": "45s"}
     early = event_record(APP, event_time=t, ids=_ids(coming), revenue="1.50", currency="EUR")
     lost = event_record(APP, event_time=t, ids=_ids(never))
     worker = WorkerProcess(s, decision_delay="0s", **hold)

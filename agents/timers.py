@@ -1,0 +1,142 @@
+"""The worker's timers: due lookups, expiring waiting events, sweeps.
+
+Timers have no current event and write no logged table: they send
+envelopes (lookups, control batches) through the engine's producer, and the
+agents that own the partitions do the writing. The touch index's sweep is
+the exception: it is not logged (tables/touch_index.py), so it writes its
+local store directly.
+"""
+
+from __future__ import annotations
+
+from attrib import channels
+from attrib.agents.intake import intake
+from attrib.agents.store_touches import write_local
+from attrib.agents.wiring import device_partition, owned_partitions
+from attrib.engine import wire
+from attrib.engine.clock import wall_ms
+from attrib.engine.metrics import (
+    INDEX_KEYS_SWEPT,
+    LOOKUPS_HELD,
+    PENDING_INSTALLS,
+    TABLE_RECOVERY,
+)
+from attrib.engine.outbox import Outbox
+from attrib.faust_app import app, settings
+from attrib.tables.touch_index import touch_index
+
+LOOKUP_TICK_S = 0.02
+EXPIRY_TICK_S = 0.5
+RETENTION_SWEEP_S = 60.0
+
+#: Lookups wait while this worker is more than this many records behind on the
+#: touch topics (see :func:`touches_caught_up`).
+TOUCH_LAG_LIMIT = 2_000
+#: Installs (or sessions) whose lookups one tick sends: a catch-up makes many
+#: due at once, and the event loop must stay responsive meanwhile.
+MAX_DUE_PER_TICK = 2_000
+
+_rebuild = {"needed": True}
+
+
+@app.on_partitions_assigned.connect
+async def _on_assigned(*args: object, **kwargs: object) -> None:
+    _rebuild["needed"] = True
+
+
+def recovered() -> bool:
+    done = not app.rebalancing and app.tables.recovery.completed.is_set()
+    TABLE_RECOVERY.set(0 if done else 1)
+    return done
+
+
+def touches_caught_up() -> bool:
+    """Is this worker close to the end of the touch topics?
+
+    Touches and installs travel on different topics. Live, both are read
+    within milliseconds of their arrival; after an outage, though, the
+    installs of the backlog would be decided long before the touches received
+    before them are indexed, and R1 (a replay decides as the live run did)
+    and R4 would not hold. So lookups wait while the intake is behind on
+    ``clicks``/``impressions`` or the index behind on ``touch-index`` by more
+    than :data:`TOUCH_LAG_LIMIT` records (this worker's partitions: with
+    several workers an approximation, since all catch up at once).
+    """
+    if intake.touch_lag() > TOUCH_LAG_LIMIT:
+        return False
+    consumer = app.consumer
+    for tp in app.assignor.assigned_actives():
+        if tp.topic != channels.names.touch_index:
+            continue
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:  # no fetch answer for this partition yet
+            continue
+        read = consumer._read_offset.get(tp)
+        if highwater is None or read is None:
+            continue
+        if highwater - (read + 1) > TOUCH_LAG_LIMIT:
+            return False
+    return True
+
+
+@app.timer(interval=LOOKUP_TICK_S)
+async def send_due_lookups() -> None:
+    """Send the lookups of every install or session whose ``decision_delay`` has passed."""
+    if _rebuild["needed"]:
+        if not recovered():
+            return
+        _rebuild["needed"] = False
+        device_partition.rebuild(owned_partitions(channels.names.device_inputs))
+    if len(device_partition.due) == 0:
+        return
+    if not touches_caught_up():
+        LOOKUPS_HELD.set(1)
+        return
+    LOOKUPS_HELD.set(0)
+    outbox = Outbox()
+    if device_partition.due_lookups(wall_ms(), outbox, limit=MAX_DUE_PER_TICK):
+        out = await channels.sender()
+        await out.send_all(outbox.records)
+    PENDING_INSTALLS.set(len(device_partition.due))
+
+
+@app.timer(interval=EXPIRY_TICK_S)
+async def expire_waiting_events() -> None:
+    """Let go of waiting events whose hold is over (R25), through their partition's agent."""
+    if _rebuild["needed"]:
+        return
+    outbox = Outbox()
+    if device_partition.due_expiries(wall_ms(), outbox, limit=MAX_DUE_PER_TICK):
+        out = await channels.sender()
+        await out.send_all(outbox.records)
+
+
+@app.timer(interval=settings.index_sweep_interval_s)
+async def sweep_touch_index() -> None:
+    """Sweep the next keys of each touch-index partition this worker owns."""
+    if not recovered():
+        return
+    now_ms = wall_ms()
+    for partition in owned_partitions(channels.names.touch_index):
+        deleted, _ = touch_index.sweep(partition, now_ms)
+        INDEX_KEYS_SWEPT.inc(deleted)
+    write_local()
+
+
+@app.timer(interval=RETENTION_SWEEP_S)
+async def request_retention_sweeps() -> None:
+    """Ask each device and conversion-data partition this worker owns to forget
+    what the device retention has passed."""
+    if not recovered():
+        return
+    outbox = Outbox()
+    devices = wire.encode("DeviceInputBatch", {"inputs": [], "sweep": True})
+    for partition in owned_partitions(channels.names.device_inputs):
+        outbox.add(channels.names.device_inputs, None, devices, partition)
+    conversions = wire.encode("ConversionUpdateBatch", {"updates": [], "sweep": True})
+    for partition in owned_partitions(channels.names.conversion_updates):
+        outbox.add(channels.names.conversion_updates, None, conversions, partition)
+    if outbox.records:
+        out = await channels.sender()
+        await out.send_all(outbox.records)

@@ -1,0 +1,152 @@
+"""The intake: every input record checked once, then routed to its partition's envelope.
+
+The worker reads the five input topics in bulk (``agents/intake.py``) and
+hands each batch to :func:`route`:
+
+- a record that cannot be judged goes to ``dead-letter`` with the reason:
+  undecodable, event time outside R3's bounds (``invalid_time``), an app no
+  configuration names (``unknown_app``, R22), an in-app event with bad money
+  (``invalid_event``);
+- a touch becomes one entry per index key, in ``TouchIndexBatch`` envelopes
+  on ``touch-index`` (each to its key's partition);
+- an install, session or event becomes a ``DeviceInputBatch`` entry on
+  ``device-inputs``, on the partition of its device (``app_id|device_key``).
+
+Routing by the record's content, never by the partition it was read from,
+is the partition guard of streams.md: a producer with another partitioner
+cannot make a known device look new.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from attrib.avro import codec
+from attrib.avro.codec import AvroDecodeError
+from attrib.config import AppConfig
+from attrib.deadletter import dead_letter_record
+from attrib.engine.activity import event_problem
+from attrib.engine.convert import touch_from_record
+from attrib.engine.index import touch_index_keys
+from attrib.engine.outbox import Outbox
+from attrib.engine.partitioning import partition_for
+from attrib.engine.topics import EngineTopics
+from attrib.keys import device_record_key
+from attrib.rules.eventtime import event_time_problem
+
+TOUCH = "touch"
+INSTALL = "install"
+SESSION = "session"
+EVENT = "event"
+
+_EXPECT = {TOUCH: "Touch", INSTALL: "Install", SESSION: "Session", EVENT: "InAppEvent"}
+
+
+@dataclass(slots=True)
+class InputRecord:
+    """One record as read: where from, and its raw key and value."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(slots=True)
+class IntakeCounts:
+    touches: int = 0
+    index_entries: int = 0
+    device_inputs: int = 0
+    refused: int = 0
+
+
+def kind_of_topic(topics: EngineTopics) -> dict[str, str]:
+    return {
+        topics.clicks: TOUCH,
+        topics.impressions: TOUCH,
+        topics.installs: INSTALL,
+        topics.sessions: SESSION,
+        topics.events: EVENT,
+    }
+
+
+def route(
+    records: Sequence[InputRecord],
+    *,
+    topics: EngineTopics,
+    configs: Callable[[str], AppConfig | None],
+    now_ms: int,
+    outbox: Outbox,
+) -> IntakeCounts:
+    """Check and route ``records`` (any mix of input topics) into ``outbox``."""
+    kinds = kind_of_topic(topics)
+    counts = IntakeCounts()
+    by_kind: dict[str, list[InputRecord]] = defaultdict(list)
+    for record in records:
+        by_kind[kinds[record.topic]].append(record)
+    index: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    device: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    partitions = topics.partitions
+
+    def refuse(record: InputRecord, reason: str, detail: str) -> None:
+        counts.refused += 1
+        letter = dead_letter_record(
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+            record.value,
+            record.key,
+            received_time_ms=now_ms,
+            detail=detail,
+        )
+        outbox.add(topics.dead_letter, None, codec.encode("DeadLetter", letter))
+
+    for kind, batch in by_kind.items():
+        decoded = codec.try_decode_many([r.value or b"" for r in batch], expect=_EXPECT[kind])
+        time_field = "touch_time" if kind == TOUCH else "event_time"
+        for record, value in zip(batch, decoded, strict=True):
+            if isinstance(value, AvroDecodeError):
+                refuse(record, value.reason, str(value))
+                continue
+            problem = event_time_problem(value[time_field], value["received_time"] or now_ms)
+            if problem is not None:
+                refuse(record, "invalid_time", problem)
+                continue
+            app_id = value["app_id"]
+            if configs(app_id) is None:
+                refuse(record, "unknown_app", app_id)
+                continue
+            if kind == EVENT:
+                problem = event_problem(value)
+                if problem is not None:
+                    refuse(record, "invalid_event", problem)
+                    continue
+            if kind == TOUCH:
+                counts.touches += 1
+                touch = touch_from_record(value)
+                received = value["received_time"] or now_ms
+                for key in touch_index_keys(touch):
+                    index[partition_for(key.encode(), partitions)].append(
+                        {
+                            "key": key,
+                            "touch_id": touch.touch_id,
+                            "touch_time": touch.touch_time,
+                            "touch": record.value,
+                            "received_time": received,
+                        }
+                    )
+                    counts.index_entries += 1
+            else:
+                counts.device_inputs += 1
+                key = device_record_key(app_id, value["device_key"])
+                device[partition_for(key, partitions)].append(
+                    {"kind": kind, "value": record.value, "arrived_ms": now_ms}
+                )
+    outbox.envelopes(topics.touch_index, "TouchIndexBatch", "entries", dict(index))
+    outbox.envelopes(topics.device_inputs, "DeviceInputBatch", "inputs", dict(device))
+    return counts

@@ -1,0 +1,109 @@
+"""Sending an outbox and committing the tables of a batch.
+
+One librdkafka producer per worker (``AckedProducer``: idempotent,
+``acks=all``) carries the engine's internal envelopes, its outputs and its
+changelog records; Faust's own producer is left to Faust. A record costs
+~3 µs on the loop here against ~60 µs through a Faust topic send.
+
+:func:`commit_batch` is the one way a batch ends (tables/state.py explains
+the order): outputs acknowledged, then the local write and the changelog
+records, then their acknowledgement. Nothing returns before Kafka holds
+everything, so the input offset Faust commits afterwards never runs ahead
+of what the batch produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from attrib.engine.metrics import RECORDS_PRODUCED
+from attrib.engine.outbox import Outbox, OutRecord
+from attrib.kafka.acked import AckedProducer, ProduceFailed, QueueFull
+
+log = logging.getLogger(__name__)
+
+#: Pause before sending again what Kafka did not acknowledge.
+RETRY_PAUSE_S = 1.0
+
+
+class Sender(Protocol):
+    async def send_all(self, records: Sequence[OutRecord]) -> None: ...
+
+
+class KafkaSender:
+    """Sends records and waits until Kafka acknowledged every one, retrying failures."""
+
+    def __init__(self, producer: AckedProducer) -> None:
+        self.producer = producer
+
+    async def send_all(self, records: Sequence[OutRecord]) -> None:
+        pending = list(records)
+        while pending:
+            futures: list[asyncio.Future[int]] = []
+            sent: list[OutRecord] = []
+            failed: list[OutRecord] = []
+            for record in pending:
+                try:
+                    futures.append(
+                        self.producer.send(record.topic, record.key, record.value, record.partition)
+                    )
+                    sent.append(record)
+                except QueueFull:
+                    # librdkafka's queue is full: wait for what is out, then go on.
+                    await asyncio.gather(*futures, return_exceptions=True)
+                    failed.append(record)
+                except ProduceFailed as exc:
+                    log.warning("produce failed", extra={"fields": {"error": str(exc)}})
+                    failed.append(record)
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            acked: dict[tuple[int, int], tuple[Any, int]] = {}
+            for record, result in zip(sent, results, strict=True):
+                if isinstance(result, BaseException):
+                    failed.append(record)
+                    continue
+                RECORDS_PRODUCED.labels(record.topic).inc()
+                if record.ack is not None and record.partition is not None:
+                    slot = (id(record.ack), record.partition)
+                    if slot not in acked or acked[slot][1] < result:
+                        acked[slot] = (record.ack, result)
+            for (_, partition), (target, offset) in acked.items():
+                target.acknowledged(partition, offset)
+            if failed:
+                log.warning(
+                    "records not acknowledged, sending again",
+                    extra={"fields": {"records": len(failed)}},
+                )
+                await asyncio.sleep(RETRY_PAUSE_S)
+            pending = failed
+
+
+class MemorySender:
+    """Keeps what it is given (the test driver): ``records`` in send order."""
+
+    def __init__(self) -> None:
+        self.records: list[OutRecord] = []
+
+    async def send_all(self, records: Sequence[OutRecord]) -> None:
+        self.records.extend(records)
+
+
+async def commit_batch(sender: Sender, outbox: Outbox, states: Iterable[Any]) -> None:
+    """End a batch: send ``outbox``; then write and changelog the ``states``' changes."""
+    if outbox.records:
+        await sender.send_all(outbox.records)
+        outbox.records = []
+    changelog: list[OutRecord] = []
+    for state in states:
+        if not state.dirty:
+            continue
+        backend = state.backend
+        topic = getattr(backend, "changelog", state.name)
+        for partition, changes in state.take_changes().items():
+            backend.write(partition, changes)
+            for key, value in changes.items():
+                changelog.append(OutRecord(topic, key, value, partition, backend))
+    if changelog:
+        await sender.send_all(changelog)

@@ -1,0 +1,219 @@
+"""The worker's state layer: typed tables whose writes are coalesced per batch.
+
+Layers, as in Kafka Streams' stores (metrics -> caching -> changelog -> bytes):
+
+``TableState``
+    typed values (``decode``/``encode`` of one table's record), a write cache
+    that coalesces every change of one batch into one write per key, and the
+    commit that turns the cache into changelog records plus one local write
+    batch per partition.
+``Backend``
+    the bytes: :class:`RocksBackend` over a Faust table's RocksDB store (the
+    worker), or :class:`MemoryBackend` (the broker-less test driver).
+
+Why not Faust's ``table[key] = value``: each one sends its own changelog
+record through Faust's producer (~60 µs, one Kafka record per write). Here a
+batch of envelopes writes each key it changed once, and the records go
+through the engine's librdkafka producer (:mod:`attrib.engine.sender`).
+The changelog records have Faust's format (key, value, tombstone), so
+Faust's recovery and standby replicas read them unchanged.
+
+Order of a commit (``agents`` do it through :func:`commit_batch`): the
+outputs of the batch are acknowledged first, then the changelog records,
+then the local RocksDB write. A crash in between repeats outputs (same ids,
+counted once downstream) and never records a state whose outputs were lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, Protocol, TypeVar
+
+V = TypeVar("V")
+
+#: Marks a deleted key in the write cache.
+_DELETED: Any = object()
+
+
+class _Raw(bytes):
+    """A value written as is (an index entry of the table's own), not encoded."""
+
+
+class Backend(Protocol):
+    """Bytes of one table, per partition."""
+
+    def get(self, partition: int, key: bytes) -> bytes | None: ...
+
+    def write(self, partition: int, changes: dict[bytes, bytes | None]) -> None:
+        """Apply ``changes`` (``None`` deletes) to the partition at once."""
+
+    def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
+        """Up to ``limit`` of the partition's keys after ``after``, in key order."""
+
+    def items(self, partition: int) -> Iterator[tuple[bytes, bytes]]: ...
+
+    def acknowledged(self, partition: int, offset: int) -> None:
+        """The changelog holds this partition's writes up to ``offset``."""
+
+
+class MemoryBackend:
+    """A table in memory: for the test driver and the unit tests."""
+
+    def __init__(self) -> None:
+        self.partitions: dict[int, dict[bytes, bytes]] = {}
+        self.offsets: dict[int, int] = {}
+
+    def get(self, partition: int, key: bytes) -> bytes | None:
+        return self.partitions.get(partition, {}).get(key)
+
+    def write(self, partition: int, changes: dict[bytes, bytes | None]) -> None:
+        data = self.partitions.setdefault(partition, {})
+        for key, value in changes.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+
+    def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
+        keys = sorted(k for k in self.partitions.get(partition, {}) if after is None or k > after)
+        return keys[:limit]
+
+    def items(self, partition: int) -> Iterator[tuple[bytes, bytes]]:
+        yield from list(self.partitions.get(partition, {}).items())
+
+    def acknowledged(self, partition: int, offset: int) -> None:
+        self.offsets[partition] = offset
+
+
+class TableState(Generic[V]):
+    """One table's typed values with a per-batch write cache.
+
+    ``get`` sees the batch's own writes; ``commit`` hands the changes over
+    (encoded) and empties the cache. Keys are the table's raw bytes keys;
+    every call names the partition (the one of the record being processed:
+    tables are co-partitioned with the topics their agents read).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        backend: Backend,
+        *,
+        decode: Callable[[bytes], V | None],
+        encode: Callable[[V], bytes],
+    ) -> None:
+        self.name = name
+        self.backend = backend
+        self._decode = decode
+        self._encode = encode
+        self._cache: dict[tuple[int, bytes], Any] = {}
+
+    def get(self, partition: int, key: bytes) -> V | None:
+        cached = self._cache.get((partition, key))
+        if cached is not None:
+            return None if cached is _DELETED else cached
+        raw = self.backend.get(partition, key)
+        return None if raw is None else self._decode(raw)
+
+    def __contains__(self, item: tuple[int, bytes]) -> bool:
+        return self.get(*item) is not None
+
+    def put(self, partition: int, key: bytes, value: V) -> None:
+        self._cache[(partition, key)] = value
+
+    def delete(self, partition: int, key: bytes) -> None:
+        self._cache[(partition, key)] = _DELETED
+
+    def put_raw(self, partition: int, key: bytes, raw: bytes) -> None:
+        """Write bytes as they are (a secondary index entry); never read back as a value."""
+        self._cache[(partition, key)] = _Raw(raw)
+
+    def put_or_delete(self, partition: int, key: bytes, value: V | None) -> None:
+        """``put`` a value, ``delete`` on ``None`` (an empty list is stored as ``None``)."""
+        if value is None:
+            self.delete(partition, key)
+        else:
+            self.put(partition, key, value)
+
+    @property
+    def dirty(self) -> int:
+        return len(self._cache)
+
+    def take_changes(self) -> dict[int, dict[bytes, bytes | None]]:
+        """The batch's changes, encoded, per partition; the cache is emptied."""
+        changes: dict[int, dict[bytes, bytes | None]] = {}
+        encode = self._encode
+        for (partition, key), value in self._cache.items():
+            changes.setdefault(partition, {})[key] = None if value is _DELETED else encode(value)
+        self._cache.clear()
+        return changes
+
+    def discard(self) -> None:
+        """Forget the batch's changes (the batch failed and will be processed again)."""
+        self._cache.clear()
+
+    def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
+        return self.backend.keys_after(partition, after, limit)
+
+    def items(self, partition: int) -> Iterator[tuple[bytes, V]]:
+        for key, raw in self.backend.items(partition):
+            value = self._decode(raw)
+            if value is not None:
+                yield key, value
+
+
+class RocksBackend:
+    """A Faust table's RocksDB store, read and written by partition.
+
+    Faust's own ``table[key]`` needs the current event to find the partition;
+    the engine knows it (every envelope belongs to one partition), so it goes
+    to the partition's database directly, with one write batch per commit.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def _db(self, partition: int) -> Any:
+        return self.table.data._db_for_partition(partition)
+
+    def get(self, partition: int, key: bytes) -> bytes | None:
+        value: bytes | None = self._db(partition).get(key)
+        return value
+
+    def write(self, partition: int, changes: dict[bytes, bytes | None]) -> None:
+        import rocksdict
+
+        batch = rocksdict.WriteBatch(raw_mode=True)
+        for key, value in changes.items():
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        self._db(partition).write(batch)
+
+    def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
+        db = self._db(partition)
+        keys: list[bytes] = []
+        iterator = db.keys(from_key=after) if after is not None else db.keys()
+        for raw_key in iterator:
+            if raw_key == after or raw_key.startswith(b"__faust"):
+                continue  # the cursor itself, or Faust's persisted offset
+            keys.append(raw_key)
+            if len(keys) >= limit:
+                break
+        return keys
+
+    def items(self, partition: int) -> Iterator[tuple[bytes, bytes]]:
+        for key, value in self._db(partition).items():
+            if not key.startswith(b"__faust"):
+                yield key, value
+
+    def acknowledged(self, partition: int, offset: int) -> None:
+        from faust.types import TP
+
+        self.table.data.set_persisted_offset(TP(self.changelog, partition), offset)
+
+    @property
+    def changelog(self) -> str:
+        name: str = self.table.changelog_topic.get_topic_name()
+        return name

@@ -1,0 +1,123 @@
+"""Typed values of the worker's tables: how each one is read from and written to bytes.
+
+No Faust here: the worker binds these to RocksDB-backed Faust tables
+(``tables/<name>.py``), the test driver to memory (``tests/engine/driver.py``).
+Every value is an internal Avro record (``avro/internal/``); an unreadable
+one reads as empty (counted and logged by :mod:`attrib.engine.wire`), so one
+bad value never stops an agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from attrib.engine import touch_lists, wire
+from attrib.engine.devices import DeviceState
+from attrib.engine.pending import PendingInstall
+from attrib.engine.waiting import WaitingEvent
+from attrib.tables.state import Backend, TableState
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCodec(Generic[V]):
+    decode: Callable[[bytes], V | None]
+    encode: Callable[[V], bytes]
+
+    def bind(self, name: str, backend: Backend) -> TableState[V]:
+        return TableState(name, backend, decode=self.decode, encode=self.encode)
+
+
+# ---- devices: DeviceState -------------------------------------------------------
+def _decode_device(raw: bytes) -> DeviceState | None:
+    return wire.decode_or_none(raw, "DeviceState")
+
+
+def _encode_device(state: DeviceState) -> bytes:
+    return wire.encode("DeviceState", state)
+
+
+DEVICES: ValueCodec[DeviceState] = ValueCodec(_decode_device, _encode_device)
+
+
+# ---- pending-installs: list of PendingInstall ------------------------------------
+def _decode_pending(raw: bytes) -> list[PendingInstall] | None:
+    return wire.decode(raw, "PendingInstalls")["installs"] or None
+
+
+def _encode_pending(entries: list[PendingInstall]) -> bytes:
+    return wire.encode("PendingInstalls", {"installs": entries})
+
+
+PENDING: ValueCodec[list[PendingInstall]] = ValueCodec(_decode_pending, _encode_pending)
+
+
+# ---- waiting-events: list of WaitingEvent ---------------------------------------
+def _decode_waiting(raw: bytes) -> list[WaitingEvent] | None:
+    return wire.decode(raw, "WaitingEvents")["events"] or None
+
+
+def _encode_waiting(entries: list[WaitingEvent]) -> bytes:
+    return wire.encode("WaitingEvents", {"events": entries})
+
+
+WAITING: ValueCodec[list[WaitingEvent]] = ValueCodec(_decode_waiting, _encode_waiting)
+
+
+# ---- touches: list of touch_lists.Entry -----------------------------------------
+def _decode_touches(raw: bytes) -> list[touch_lists.Entry] | None:
+    entries = wire.decode(raw, "TouchList")["entries"]
+    return [
+        (e["touch_id"], e["touch_time"], e["touch"], e["touch_time"] + e["received_lag_s"] * 1000)
+        for e in entries
+    ] or None
+
+
+def _encode_touches(entries: list[touch_lists.Entry]) -> bytes:
+    return wire.encode(
+        "TouchList",
+        {
+            "entries": [
+                {
+                    "touch_id": i,
+                    "touch_time": t,
+                    "touch": b,
+                    "received_lag_s": max(0, r - t) // 1000,
+                }
+                for i, t, b, r in entries
+            ]
+        },
+    )
+
+
+TOUCHES: ValueCodec[list[touch_lists.Entry]] = ValueCodec(_decode_touches, _encode_touches)
+
+
+# ---- conversion-data: (written_ms, answer JSON bytes) ----------------------------
+#: A stored answer: when it was written (processing time, for expiry) and the JSON.
+ConversionValue = tuple[int, bytes]
+
+
+def _decode_conversion(raw: bytes) -> ConversionValue | None:
+    if len(raw) < 8 or raw[:1] == b"{":  # a value written before the time prefix
+        return (0, raw)
+    return int.from_bytes(raw[:8], "big"), raw[8:]
+
+
+def _encode_conversion(value: ConversionValue) -> bytes:
+    written_ms, answer = value
+    return written_ms.to_bytes(8, "big") + answer
+
+
+def answer_of(raw: bytes) -> bytes:
+    """The JSON answer of a stored conversion-data value (for the worker's view)."""
+    decoded = _decode_conversion(raw)
+    return b"" if decoded is None else decoded[1]
+
+
+CONVERSIONS: ValueCodec[ConversionValue] = ValueCodec(_decode_conversion, _encode_conversion)
+
+__all__ = ["CONVERSIONS", "DEVICES", "PENDING", "TOUCHES", "WAITING", "ValueCodec"]
