@@ -13,6 +13,7 @@ is not picked up: a path added that way does not run that folder's .pth files).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -43,8 +44,26 @@ print(json.dumps({
 """
 
 
+def dockerfile_context() -> list[str]:
+    """The paths the Dockerfile's build stage copies (``COPY <src>... <dest>``)."""
+    paths: list[str] = []
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            paths += line.split()[1:-1]
+    return paths
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built like the image's build stage: from a copy of what the Dockerfile copies
+    (so nothing else of the tree, e.g. a stale build/ folder, gets into it)."""
+    context = tmp_path_factory.mktemp("context")
+    for name in dockerfile_context():
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, context / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, context / name)
     out = tmp_path_factory.mktemp("wheels")
     subprocess.run(
         [
@@ -56,7 +75,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-deps",
             "--wheel-dir",
             str(out),
-            str(ROOT),
+            str(context),
         ],
         check=True,
         timeout=300,
@@ -95,6 +114,16 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
+def test_dockerfile_copies_every_package_folder() -> None:
+    """Each folder pyproject maps to a package is in the image's build context."""
+    mapping = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-dir"
+    ]
+    copied = set(dockerfile_context())
+    assert set(mapping.values()) <= copied
+    assert {"pyproject.toml", "README.md"} <= copied
+
+
 def test_wheel_declares_the_projects_dependencies_and_entry_point(wheel: Path) -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     with zipfile.ZipFile(wheel) as zf:
@@ -109,6 +138,19 @@ def test_wheel_declares_the_projects_dependencies_and_entry_point(wheel: Path) -
     for dependency in project["dependencies"]:
         assert dependency in requires, dependency
     assert "attrib = attrib.cli:main" in entry_points
+
+
+def test_wheel_holds_exactly_the_source_modules(wheel: Path) -> None:
+    setuptools_cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    expected = set()
+    for dotted, folder in setuptools_cfg["package-dir"].items():
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT / folder)
+            if "__pycache__" not in rel.parts:
+                expected.add("/".join([*dotted.split("."), *rel.parts]))
+    with zipfile.ZipFile(wheel) as zf:
+        found = {name for name in zf.namelist() if name.endswith(".py")}
+    assert found == expected
 
 
 def test_entry_point_runs_from_the_fresh_venv(fresh_venv: Path, tmp_path: Path) -> None:
