@@ -48,6 +48,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every benchmark into one table (bench/README.md); needs the broker and ClickHouse endpoint.
+bench: install
+	$(BIN)/attrib local up --only kafka,clickhouse
+	$(BIN)/python bench/run_all.py
+
 # helm v4 built with `go install` into .attrib/tools (idempotent; ~2 min the first time).
 helm:
 	scripts/install-helm.sh
