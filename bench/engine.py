@@ -40,6 +40,7 @@ from aiokafka import TopicPartition
 from rocksdict import AccessType, Rdict
 
 from attrib.avro import codec
+from attrib.engine import wire
 from attrib.config import validate_app_config
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key, touch_record_key
@@ -392,11 +393,14 @@ async def main() -> None:
     index_bytes = sum(du(p) for p in stores)
     logical_bytes = 0
     index_keys = 0
+    index_entries = 0
     for path in stores:
         db = Rdict(str(path), access_type=AccessType.read_only())
         for k, v in db.items():
             logical_bytes += len(k) + len(v)
-            index_keys += 1
+            if k[:1].isalpha():  # an index key (not the expiry index, not Faust's offset)
+                index_keys += 1
+                index_entries += len(wire.decode(v, "TouchList")["entries"])
         db.close()
 
     print()
@@ -419,6 +423,9 @@ async def main() -> None:
     per_touch = logical_bytes / max(1, len(touches))
     print(f"{'index key+value bytes per indexed touch':<44}{per_touch:>14,.0f}")
     print(f"{'index keys':<44}{index_keys:>14,}")
+    print(f"{'index entries (touch x key kept)':<44}{index_entries:>14,}")
+    per_entry = index_bytes / max(1, index_entries)
+    print(f"{'RocksDB bytes on disk per index entry':<44}{per_entry:>14,.0f}")
     if profile is not None and profile.exists():
         print("\nworker profile (top 25 by own time):")
         pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)

@@ -115,6 +115,13 @@ class TableState(Generic[V]):
         raw = self.backend.get(partition, key)
         return None if raw is None else self._decode(raw)
 
+    def get_raw(self, partition: int, key: bytes) -> bytes | None:
+        """The bytes of a key written with :meth:`put_raw` (a secondary index entry)."""
+        cached = self._cache.get((partition, key))
+        if cached is not None:
+            return None if cached is _DELETED else bytes(cached)
+        return self.backend.get(partition, key)
+
     def __contains__(self, item: tuple[int, bytes]) -> bool:
         return self.get(*item) is not None
 
@@ -144,7 +151,13 @@ class TableState(Generic[V]):
         changes: dict[int, dict[bytes, bytes | None]] = {}
         encode = self._encode
         for (partition, key), value in self._cache.items():
-            changes.setdefault(partition, {})[key] = None if value is _DELETED else encode(value)
+            if value is _DELETED:
+                encoded = None
+            elif isinstance(value, _Raw):
+                encoded = bytes(value)
+            else:
+                encoded = encode(value)
+            changes.setdefault(partition, {})[key] = encoded
         self._cache.clear()
         return changes
 

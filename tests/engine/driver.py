@@ -33,7 +33,7 @@ from attrib.engine.device_retention import DeviceRetention
 from attrib.engine.intake import InputRecord, route
 from attrib.engine.outbox import Outbox, OutRecord
 from attrib.engine.topics import EngineTopics
-from attrib.engine.touch_store import SWEEP_PER_WRITE, TouchIndex
+from attrib.engine.touch_store import SWEEP_PER_ENVELOPE, TouchIndex
 from attrib.tables.state import MemoryBackend, TableState
 from attrib.tables.values import CONVERSIONS, DEVICES, PENDING, TOUCHES, WAITING
 
@@ -195,8 +195,8 @@ class EngineDriver:
             out = Outbox()
             if record.topic == topics.touch_index:
                 entries = wire.decode(value, "TouchIndexBatch")["entries"]
-                written = self.index.file(partition, entries, now)
-                self.index.sweep(partition, now, limit=SWEEP_PER_WRITE * written)
+                self.index.file(partition, entries, now)
+                self.index.sweep(partition, now, limit=SWEEP_PER_ENVELOPE)
             elif record.topic == topics.touch_lookup:
                 lookups = wire.decode(value, "LookupBatch")["lookups"]
                 self.index.answer(partition, lookups, topics, out)
