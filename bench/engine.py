@@ -40,8 +40,8 @@ from aiokafka import TopicPartition
 from rocksdict import AccessType, Rdict
 
 from attrib.avro import codec
-from attrib.engine import wire
 from attrib.config import validate_app_config
+from attrib.engine import wire
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key, touch_record_key
 from attrib.registry import AppConfigCache, AppRegistryWriter
