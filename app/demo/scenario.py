@@ -136,6 +136,18 @@ class Scenario:
     phases: list[Phase]
     expected: dict[str, list[dict[str, Any]]]
     today: date
+    #: what the requests amount to once decided (the dashboard's tests and
+    #: bench write them straight into ClickHouse, see attrib.dashboard.demo_rows)
+    facts: Facts | None = None
+
+
+@dataclass
+class Facts:
+    touches: list[tuple[int, _Touch]]  # (device, touch)
+    decisions: list[_Decision]  # first installs and reinstalls
+    sessions: list[tuple[int, int]]  # (device, time)
+    events: list[tuple[int, int, str, str, _Decision]]  # device, time, revenue, currency, owner
+    reengaged: dict[int, int]  # device -> re-engaging session time
 
 
 @dataclass
@@ -407,7 +419,8 @@ def build(app_id: str, now_ms: int, *, sdk_key: str = "", seed: int = 7) -> Scen
         "ctit": _ctit(app_id, all_decisions),
         "fraud": _fraud(app_id, touches, decisions),
     }
-    return Scenario(app_id, demo_config(), phases, expected, today)
+    facts = Facts(touches, all_decisions, sessions, events, reengaged)
+    return Scenario(app_id, demo_config(), phases, expected, today, facts)
 
 
 def _overview(app_id, touches, decisions, reengaged, events) -> list[dict[str, Any]]:

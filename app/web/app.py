@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from attrib import collector
+from attrib import collector, dashboard
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.web import admin, ops
@@ -30,6 +30,7 @@ ROUTE_MODULES: tuple[Callable[[web.Application], None], ...] = (
     ops.add_routes,
     admin.add_routes,
     collector.add_routes,
+    dashboard.add_routes,
 )
 
 

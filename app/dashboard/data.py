@@ -1,0 +1,123 @@
+"""The dashboard's figures: ``attrib report``'s reports and two queries of its own.
+
+Every query is a file: the reports' ``attrib/analytics/reports/*.sql`` (one
+source of truth with ``attrib report``), plus ``sql/postback_outcomes.sql``
+(postbacks per day, for the chart over time) and ``sql/apps.sql`` (the app
+picker). Parameters are bound server-side by clickhouse-connect; nothing a
+user types is pasted into SQL.
+
+clickhouse-connect's client is blocking: :class:`DashboardData` runs the
+queries of one page in threads, one client per thread (a client runs one
+request at a time).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import queue
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError
+
+from attrib.analytics import clickhouse
+from attrib.analytics.report import REPORTS, report_sql
+from attrib.dashboard.query import DashboardQuery
+from attrib.settings import Settings
+
+#: The dashboard's own queries (``sql/<name>.sql``), beside the reports.
+OWN_QUERIES = ("postback_outcomes",)
+#: Every table the page shows, in page order.
+PAGE_QUERIES: tuple[str, ...] = (
+    "overview",
+    "daily",
+    "retention",
+    "ctit",
+    "fraud",
+    "postbacks",
+    "postback_outcomes",
+)
+POOL_SIZE = 4
+POSTBACK_QUERIES = frozenset({"postbacks", "postback_outcomes"})
+UNKNOWN_TABLE = 60
+
+
+def query_sql(name: str) -> str:
+    """The SQL behind table or chart ``name`` (a report's, or the dashboard's own)."""
+    if name in REPORTS:
+        return report_sql(name)
+    if name in OWN_QUERIES or name == "apps":
+        return (importlib.resources.files("attrib.dashboard") / "sql" / f"{name}.sql").read_text()
+    raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class DashboardData:
+    """Runs the dashboard's queries on a small pool of ClickHouse clients."""
+
+    def __init__(self, settings: Settings, pool_size: int = POOL_SIZE) -> None:
+        self._settings = settings
+        self._clients: queue.Queue[Client] = queue.Queue()
+        self._created = 0
+        self._pool_size = pool_size
+        self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix="dashboard")
+
+    @contextmanager
+    def _client(self) -> Iterator[Client]:
+        try:
+            client = self._clients.get_nowait()
+        except queue.Empty:
+            client = clickhouse.connect(self._settings, send_receive_timeout=30)
+        try:
+            yield client
+        except Exception:
+            client.close()  # a failed client may hold a broken connection
+            raise
+        self._clients.put(client)
+
+    def run(self, name: str, parameters: dict[str, Any]) -> Table:
+        """Run query ``name`` with ``parameters`` (blocking).
+
+        A missing ``postback_deliveries`` table (a database migrated before
+        postbacks existed) reads as no rows: the page shows an empty state.
+        """
+        try:
+            with self._client() as client:
+                result = client.query(query_sql(name), parameters=parameters)
+        except DatabaseError as exc:
+            if name in POSTBACK_QUERIES and clickhouse.error_code(exc) == UNKNOWN_TABLE:
+                return Table(name, [], [])
+            raise
+        return Table(name, list(result.column_names), [tuple(r) for r in result.result_rows])
+
+    def page(
+        self, query: DashboardQuery, names: tuple[str, ...] = PAGE_QUERIES
+    ) -> dict[str, Table]:
+        """Every table of the page for ``query``, the queries run side by side (blocking)."""
+        params = query.parameters()
+        futures = {name: self._executor.submit(self.run, name, params) for name in names}
+        return {name: future.result() for name, future in futures.items()}
+
+    def apps(self) -> list[str]:
+        return [row[0] for row in self.run("apps", {}).rows]
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False)
+        while not self._clients.empty():
+            self._clients.get_nowait().close()
+
+
+__all__ = ["OWN_QUERIES", "PAGE_QUERIES", "DashboardData", "Table", "query_sql"]
