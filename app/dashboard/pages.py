@@ -22,6 +22,8 @@ from attrib.dashboard.query import DashboardQuery
 REFRESH_SECONDS = 30
 STATIC = "/dashboard/static"
 CHART_JS = "chart-4.4.7.umd.js"
+#: Tables of a row per day and source: long, so folded behind a disclosure (no script needed).
+FOLDED = frozenset({"daily", "retention"})
 
 #: (query, heading, what the chart shows)
 SECTIONS: tuple[tuple[str, str, str], ...] = (
@@ -61,6 +63,7 @@ def _layout(title: str, body: str, *, refresh: bool = False) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">{meta}
 <title>{escape(title)} · Attrib</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{STATIC}/dashboard.css">
 </head><body>
 <header><h1>Attrib dashboard</h1></header>
@@ -116,8 +119,14 @@ def _url(path: str, params: Mapping[str, str]) -> str:
 
 
 def _table(
-    table: Table, query: DashboardQuery, *, sortable: bool = False, columns: Sequence[str] = ()
+    table: Table,
+    query: DashboardQuery,
+    *,
+    sortable: bool = False,
+    columns: Sequence[str] = (),
+    folded: bool = False,
 ) -> str:
+    """The table as HTML with its CSV link; ``folded``: behind a "Table" disclosure."""
     columns = list(columns or table.columns)
     index = [table.columns.index(c) for c in columns]
     rows = table.rows
@@ -144,9 +153,11 @@ def _table(
     if not rows:
         body = f'<tr><td colspan="{len(columns)}" class="empty">No rows in this range.</td></tr>'
     csv_href = _url(f"/dashboard/csv/{table.name}.csv", query.query_string())
-    return f"""<div class="table-wrap"><table id="table-{table.name}" data-table="{table.name}">
-<thead><tr>{"".join(head)}</tr></thead><tbody>{body}</tbody></table>
-<a class="csv" href="{csv_href}" download>Download CSV</a></div>"""
+    html = f"""<div class="table-wrap"><table id="table-{table.name}" data-table="{table.name}">
+<thead><tr>{"".join(head)}</tr></thead><tbody>{body}</tbody></table></div>"""
+    if folded:
+        html = f'<details class="rows"><summary>Table ({len(rows)} rows)</summary>{html}</details>'
+    return f'{html}<a class="csv" href="{csv_href}" download>Download CSV</a>'
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -286,7 +297,7 @@ def dashboard_page(
                 f'aria-label="{escape(heading)}"></canvas></div>'
             )
         parts.append(_sql(name, sql[name]))
-        parts.append(_table(tables[name], query))
+        parts.append(_table(tables[name], query, folded=name in FOLDED))
         if name == "postback_outcomes":
             parts.append("<h3>Per destination host</h3>")
             parts.append(_table(tables["postbacks"], query))
