@@ -6,22 +6,18 @@ Screenshots go to ``$ATTRIB_DATA_DIR/screenshots/`` (``.attrib/screenshots``).
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
+from browser import full_page_screenshot, new_driver, require_browser, screenshot_dir
+from dashboard_helpers import DEMO_APP, TOKEN, DemoDatabase
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from browser import full_page_screenshot, new_driver, require_browser, screenshot_dir  # noqa: E402
-from dashboard_helpers import DEMO_APP, TOKEN, DemoDatabase  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
-from selenium.webdriver.support.select import Select  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-from attrib.dashboard import charts  # noqa: E402
+from attrib.dashboard import charts
 
 pytestmark = pytest.mark.integration
 
