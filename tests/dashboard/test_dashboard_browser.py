@@ -1,4 +1,4 @@
-"""The dashboard in headless Chromium: sign in, pick the demo app, read the figures, see every chart.
+"""The dashboard in headless Chromium: sign in, pick the demo app, check figures and charts.
 
 Screenshots go to ``$ATTRIB_DATA_DIR/screenshots/`` (``.attrib/screenshots``).
 """
