@@ -24,17 +24,20 @@ import dataclasses
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import aiohttp
 from aiohttp import web
 
 from attrib.analytics import clickhouse
 from attrib.analytics.migrations import Target, apply_migrations
-from attrib.dashboard.data import PAGE_QUERIES, query_sql
+from attrib.dashboard.data import PAGE_QUERIES, DashboardData, query_sql
 from attrib.dashboard.demo_rows import insert_demo
+from attrib.dashboard.routes import DASHBOARD_DATA
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Secret, load_settings
 from attrib.web.app import create_app
+from attrib.web.keys import SETTINGS
 
 DATABASE = "bench_dashboard"
 APP = "com.attrib.demo"
@@ -61,7 +64,7 @@ COPIES: dict[str, tuple[tuple[str, ...], str | None, tuple[str, ...]]] = {
 
 
 def copy_sql(table: str, copies: int) -> str:
-    """``INSERT ... SELECT`` adding copies 1..copies-1 of the rows of copy 0 (bench's own, fixed)."""
+    """``INSERT ... SELECT`` adding copies 1..copies-1 of the rows of copy 0 (fixed SQL)."""
     ids, device, times = COPIES[table]
     replaced = [f"{c} || '-' || toString(n.number) AS {c}" for c in ids]
     if device:
@@ -82,9 +85,7 @@ def generate(client, attributions: int) -> dict[str, int]:
         if copies > 1:
             client.command(copy_sql(table, copies))
         client.command(f"OPTIMIZE TABLE {table} FINAL")
-    return {
-        table: int(client.command(f"SELECT count() FROM {table}")) for table in COPIES
-    }
+    return {table: int(client.command(f"SELECT count() FROM {table}")) for table in COPIES}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -121,9 +122,10 @@ async def time_requests(base: str, rounds: int) -> dict[str, list[float]]:
     return timings
 
 
-async def serve_and_time(settings, rounds: int) -> dict[str, list[float]]:
+async def serve_and_time(settings, rounds: int, cache_seconds: float) -> dict[str, list[float]]:
     cache = AppConfigCache(settings)
     app = create_app(settings, cache=cache, writer=AppRegistryWriter(settings, cache))
+    app.on_startup.append(partial(_cache_for, cache_seconds=cache_seconds))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -133,6 +135,24 @@ async def serve_and_time(settings, rounds: int) -> dict[str, list[float]]:
         return await time_requests(f"http://127.0.0.1:{port}", rounds)
     finally:
         await runner.cleanup()
+
+
+async def _cache_for(app: web.Application, cache_seconds: float) -> None:
+    app[DASHBOARD_DATA] = DashboardData(app[SETTINGS], cache_seconds=cache_seconds)
+
+
+def report(title: str, timings: dict[str, list[float]]) -> float:
+    """Print p50/p95/max per request; answer the worst p95."""
+    print(f"== {title}")
+    print(f"{'request':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    worst = 0.0
+    for name, values in timings.items():
+        p95 = percentile(values, 0.95)
+        worst = max(worst, p95)
+        print(f"{name:<28}{statistics.median(values):>9.1f}{p95:>9.1f}{max(values):>9.1f}")
+    verdict = "meets" if worst <= GOAL_MS else "MISSES"
+    print(f"worst p95: {worst:.1f} ms ({verdict} the goal of {GOAL_MS:.0f} ms)")
+    return worst
 
 
 def bare_query_ms(client, rounds: int) -> tuple[str, float]:
@@ -169,18 +189,11 @@ def main() -> None:
         started = time.perf_counter()
         counts = generate(client, args.attributions)
         print(f"data: {counts} in {time.perf_counter() - started:.1f} s")
-        timings = asyncio.run(serve_and_time(settings, args.requests))
-        print(f"{'request':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        worst = 0.0
-        for name, values in timings.items():
-            p95 = percentile(values, 0.95)
-            worst = max(worst, p95)
-            print(
-                f"{name:<28}{statistics.median(values):>9.1f}{p95:>9.1f}{max(values):>9.1f}"
-            )
+        cold = asyncio.run(serve_and_time(settings, args.requests, cache_seconds=0))
+        report("every request runs its queries (no result cache)", cold)
+        warm = asyncio.run(serve_and_time(settings, args.requests, cache_seconds=30))
+        report("with the dashboard's 30 s result cache (first round cold)", warm)
         query, bare = bare_query_ms(client, args.requests)
-        verdict = "meets" if worst <= GOAL_MS else "MISSES"
-        print(f"worst p95 of a dashboard request: {worst:.1f} ms ({verdict} the goal of {GOAL_MS:.0f} ms)")
         print(f"bare clickhouse-connect p95 of the slowest query ({query}): {bare:.1f} ms")
     finally:
         if not args.keep:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib.resources
 import queue
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ PAGE_QUERIES: tuple[str, ...] = (
     "postback_outcomes",
 )
 POOL_SIZE = 4
+CACHE_SECONDS = 30.0  # the page's refresh period
+CACHE_ENTRIES = 512
 POSTBACK_QUERIES = frozenset({"postbacks", "postback_outcomes"})
 UNKNOWN_TABLE = 60
 
@@ -66,10 +70,25 @@ class Table:
 
 
 class DashboardData:
-    """Runs the dashboard's queries on a small pool of ClickHouse clients."""
+    """Runs the dashboard's queries on a small pool of ClickHouse clients.
 
-    def __init__(self, settings: Settings, pool_size: int = POOL_SIZE) -> None:
+    A result is kept for ``cache_seconds`` (default: the page's refresh
+    period) under its query and parameters, so viewers of the same range,
+    the page's 30 s refresh and its CSV links share one ClickHouse run:
+    figures may be that much older than the tables. ``cache_seconds=0``
+    runs every request.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        pool_size: int = POOL_SIZE,
+        cache_seconds: float = CACHE_SECONDS,
+    ) -> None:
         self._settings = settings
+        self._cache_seconds = cache_seconds
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[float, Table]] = {}
+        self._cache_lock = threading.Lock()
         self._clients: queue.Queue[Client] = queue.Queue()
         self._created = 0
         self._pool_size = pool_size
@@ -89,7 +108,28 @@ class DashboardData:
         self._clients.put(client)
 
     def run(self, name: str, parameters: dict[str, Any]) -> Table:
-        """Run query ``name`` with ``parameters`` (blocking).
+        """The result of query ``name`` with ``parameters``, cached (blocking)."""
+        if self._cache_seconds <= 0:
+            return self.run_uncached(name, parameters)
+        key = (name, tuple(sorted((k, str(v)) for k, v in parameters.items())))
+        now = time.monotonic()
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < self._cache_seconds:
+            return hit[1]
+        table = self.run_uncached(name, parameters)
+        with self._cache_lock:
+            if len(self._cache) >= CACHE_ENTRIES:
+                self._cache = {
+                    k: v for k, v in self._cache.items() if now - v[0] < self._cache_seconds
+                }
+                if len(self._cache) >= CACHE_ENTRIES:
+                    self._cache.clear()
+            self._cache[key] = (now, table)
+        return table
+
+    def run_uncached(self, name: str, parameters: dict[str, Any]) -> Table:
+        """Run query ``name`` with ``parameters`` in ClickHouse (blocking).
 
         A missing ``postback_deliveries`` table (a database migrated before
         postbacks existed) reads as no rows: the page shows an empty state.
