@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from aiohttp.test_utils import TestClient
 from dashboard_helpers import DEMO_APP, TOKEN, DemoDatabase
 
+from attrib.analytics import clickhouse
 from attrib.analytics.report import report_sql
 from attrib.dashboard import charts
+from attrib.dashboard.data import DashboardData
 from attrib.dashboard.session import COOKIE
 
 pytestmark = pytest.mark.integration
@@ -197,3 +199,53 @@ async def test_unknown_table_and_static_file_are_404(dashboard_client: TestClien
     chart = await dashboard_client.get("/dashboard/static/chart-4.4.7.umd.js")
     assert chart.status == 200
     assert "Chart.js v4.4.7" in (await chart.text())[:400]
+
+
+async def test_postback_outcomes_are_drawn_once_deliveries_exist(
+    dashboard_client: TestClient, demo_db: DemoDatabase
+) -> None:
+    today = demo_db.scenario.today
+    at = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=2)
+    rows = [  # d1 delivered on its second attempt, d2 dead after one, d3 still retrying
+        ["d1", 1, DEMO_APP, "install", "h.example", "retry", 500, 40, at],
+        ["d1", 2, DEMO_APP, "install", "h.example", "delivered", 200, 30, at + timedelta(hours=1)],
+        ["d2", 1, DEMO_APP, "install", "h.example", "dead", 410, 20, at],
+        ["d3", 1, DEMO_APP, "event", "h.example", "retry", None, None, at],
+    ]
+    client = clickhouse.connect(demo_db.settings)
+    try:
+        client.insert(
+            "postback_deliveries",
+            rows,
+            column_names=["delivery_id", "attempt", "app_id", "kind", "host", "status",
+                          "http_status", "latency_ms", "attempted_at"],
+        )  # fmt: skip
+    finally:
+        client.close()
+    await sign_in(dashboard_client)
+    params = demo_range(demo_db)
+    outcomes = as_dicts(await table(dashboard_client, "postback_outcomes", params))
+    day = str(at.date())
+    assert outcomes == [
+        {"day": day, "outcome": "dead", "deliveries": 1},
+        {"day": day, "outcome": "delivered", "deliveries": 1},
+        {"day": day, "outcome": "retry", "deliveries": 1},
+    ]
+    html = await (await dashboard_client.get("/dashboard", params=params)).text()
+    assert 'id="chart-postback_outcomes"' in html
+    assert 'id="empty-postbacks"' not in html
+
+
+def test_results_are_cached_for_the_refresh_period(demo_db: DemoDatabase) -> None:
+    params = {"app": DEMO_APP, "date_from": date(2020, 1, 1), "date_to": date(2030, 1, 1)}
+    cached, uncached = (
+        DashboardData(demo_db.settings),
+        DashboardData(demo_db.settings, cache_seconds=0),
+    )
+    try:
+        assert cached.run("fraud", params) is cached.run("fraud", params)
+        assert uncached.run("fraud", params) is not uncached.run("fraud", params)
+        assert cached.run("fraud", params) == uncached.run("fraud", params)
+    finally:
+        cached.close()
+        uncached.close()
