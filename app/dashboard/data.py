@@ -14,6 +14,7 @@ request at a time).
 from __future__ import annotations
 
 import importlib.resources
+import logging
 import queue
 import threading
 import time
@@ -46,6 +47,9 @@ PAGE_QUERIES: tuple[str, ...] = (
 POOL_SIZE = 4
 CACHE_SECONDS = 30.0  # the page's refresh period
 CACHE_ENTRIES = 512
+STALE_FACTOR = 10  # a stale result is still shown (while refreshed) up to 10 x cache_seconds
+CacheKey = tuple[str, tuple[tuple[str, str], ...]]
+log = logging.getLogger(__name__)
 POSTBACK_QUERIES = frozenset({"postbacks", "postback_outcomes"})
 UNKNOWN_TABLE = 60
 
@@ -72,11 +76,12 @@ class Table:
 class DashboardData:
     """Runs the dashboard's queries on a small pool of ClickHouse clients.
 
-    A result is kept for ``cache_seconds`` (default: the page's refresh
-    period) under its query and parameters, so viewers of the same range,
-    the page's 30 s refresh and its CSV links share one ClickHouse run:
-    figures may be that much older than the tables. ``cache_seconds=0``
-    runs every request.
+    A result is kept under its query and parameters, so viewers of the same
+    range, the page's 30 s refresh and its CSV links share ClickHouse runs:
+    fresh for ``cache_seconds`` (default: the refresh period), then shown
+    while refreshed in the background (see :meth:`run`). Figures are thus
+    up to about two refresh periods older than the tables.
+    ``cache_seconds=0`` runs every request.
     """
 
     def __init__(
@@ -87,7 +92,8 @@ class DashboardData:
     ) -> None:
         self._settings = settings
         self._cache_seconds = cache_seconds
-        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[float, Table]] = {}
+        self._cache: dict[CacheKey, tuple[float, Table]] = {}
+        self._refreshing: set[CacheKey] = set()
         self._cache_lock = threading.Lock()
         self._clients: queue.Queue[Client] = queue.Queue()
         self._created = 0
@@ -108,21 +114,43 @@ class DashboardData:
         self._clients.put(client)
 
     def run(self, name: str, parameters: dict[str, Any]) -> Table:
-        """The result of query ``name`` with ``parameters``, cached (blocking)."""
+        """The result of query ``name`` with ``parameters``, cached (blocking).
+
+        Fresh (younger than ``cache_seconds``): answered from the cache. Stale
+        but younger than :data:`STALE_FACTOR` times that: answered from the
+        cache while one background run refreshes it (so the page's own 30 s
+        refresh does not wait for ClickHouse). Older or absent: run now.
+        """
         if self._cache_seconds <= 0:
             return self.run_uncached(name, parameters)
         key = (name, tuple(sorted((k, str(v)) for k, v in parameters.items())))
         now = time.monotonic()
         with self._cache_lock:
             hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < self._cache_seconds:
-            return hit[1]
-        table = self.run_uncached(name, parameters)
+            if hit is not None:
+                age = now - hit[0]
+                if age < self._cache_seconds:
+                    return hit[1]
+                if age < self._cache_seconds * STALE_FACTOR and key not in self._refreshing:
+                    self._refreshing.add(key)
+                    self._executor.submit(self._refresh, key, name, parameters)
+                    return hit[1]
+        return self._refresh(key, name, parameters)
+
+    def _refresh(self, key: CacheKey, name: str, parameters: dict[str, Any]) -> Table:
+        try:
+            table = self.run_uncached(name, parameters)
+        except Exception:
+            log.warning("dashboard: refreshing %s failed", name, exc_info=True)
+            raise
+        finally:
+            with self._cache_lock:
+                self._refreshing.discard(key)
+        now = time.monotonic()
         with self._cache_lock:
             if len(self._cache) >= CACHE_ENTRIES:
-                self._cache = {
-                    k: v for k, v in self._cache.items() if now - v[0] < self._cache_seconds
-                }
+                limit = self._cache_seconds * STALE_FACTOR
+                self._cache = {k: v for k, v in self._cache.items() if now - v[0] < limit}
                 if len(self._cache) >= CACHE_ENTRIES:
                     self._cache.clear()
             self._cache[key] = (now, table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -249,3 +250,19 @@ def test_results_are_cached_for_the_refresh_period(demo_db: DemoDatabase) -> Non
     finally:
         cached.close()
         uncached.close()
+
+
+def test_a_stale_result_is_shown_while_it_is_refreshed(demo_db: DemoDatabase) -> None:
+    params = {"app": DEMO_APP, "date_from": date(2020, 1, 1), "date_to": date(2030, 1, 1)}
+    data = DashboardData(demo_db.settings, cache_seconds=0.2)
+    try:
+        first = data.run("ctit", params)
+        time.sleep(0.3)
+        assert data.run("ctit", params) is first  # stale: answered at once, refreshed behind
+        deadline = time.monotonic() + 10
+        while data.run("ctit", params) is first:
+            assert time.monotonic() < deadline, "never refreshed"
+            time.sleep(0.02)
+        assert data.run("ctit", params) == first  # the same figures, a newer run
+    finally:
+        data.close()
