@@ -294,7 +294,9 @@ def dashboard_page(
         else:
             parts.append(
                 f'<div class="chart"><canvas id="chart-{name}" data-chart="{name}" '
-                f'aria-label="{escape(heading)}"></canvas></div>'
+                f'aria-label="{escape(heading)}"></canvas>'
+                '<noscript><p class="empty">This chart needs JavaScript; '
+                "the table below has its figures.</p></noscript></div>"
             )
         parts.append(_sql(name, sql[name]))
         parts.append(_table(tables[name], query, folded=name in FOLDED))

@@ -57,6 +57,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+#: What a query raises when ClickHouse is down or refuses it: answered 503, never 500.
+CLICKHOUSE_ERRORS = (ClickHouseError, OSError)
 UNREACHABLE = "ClickHouse did not answer; the dashboard shows figures again once it does"
 
 
@@ -124,7 +126,7 @@ async def page(request: web.Request) -> web.Response:
         return _html(pages.login_page())
     try:
         apps = await _known_apps(request)
-    except ClickHouseError as exc:
+    except CLICKHOUSE_ERRORS as exc:
         log.warning("dashboard: %s", exc)
         return _html(pages.message_page(UNREACHABLE, []), 503)
     if not request.query.get("app"):
@@ -138,7 +140,7 @@ async def page(request: web.Request) -> web.Response:
         return _html(pages.message_page(f"There is no app named {query.app!r}.", apps, query), 404)
     try:
         tables = await asyncio.to_thread(request.app[DASHBOARD_DATA].page, query)
-    except ClickHouseError as exc:
+    except CLICKHOUSE_ERRORS as exc:
         log.warning("dashboard: %s", exc)
         return _html(pages.message_page(UNREACHABLE, apps, query), 503)
     sql = {name: query_sql(name) for name in PAGE_QUERIES}
@@ -159,7 +161,7 @@ async def _table_query(request: web.Request) -> tuple[str, DashboardQuery]:
         raise ApiError(400, "bad_request", str(exc)) from exc
     try:
         apps = await _known_apps(request)
-    except ClickHouseError as exc:
+    except CLICKHOUSE_ERRORS as exc:
         raise ApiError(503, "unavailable", UNREACHABLE) from exc
     if query.app not in apps:
         raise ApiError(404, "not_found", f"there is no app named {query.app!r}")
@@ -169,7 +171,7 @@ async def _table_query(request: web.Request) -> tuple[str, DashboardQuery]:
 async def _run(request: web.Request, name: str, query: DashboardQuery) -> Any:
     try:
         return await asyncio.to_thread(request.app[DASHBOARD_DATA].run, name, query.parameters())
-    except ClickHouseError as exc:
+    except CLICKHOUSE_ERRORS as exc:
         raise ApiError(503, "unavailable", UNREACHABLE) from exc
 
 

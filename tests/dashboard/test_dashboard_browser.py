@@ -91,8 +91,9 @@ def tables_without_javascript(base: str, shots: Path) -> dict:
         driver.get(f"{base}/dashboard?app={DEMO_APP}")
         rows = len(driver.find_elements(By.CSS_SELECTOR, "#table-overview tbody tr"))
         rendered = driver.find_elements(By.CSS_SELECTOR, "canvas[data-rendered='true']")
+        notes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".chart noscript, .chart p")]
         full_page_screenshot(driver, shots / "dashboard-no-javascript.png")
-        return {"overview_rows": rows, "charts_drawn": len(rendered)}
+        return {"overview_rows": rows, "charts_drawn": len(rendered), "notes": notes}
     finally:
         driver.quit()
 
@@ -129,3 +130,4 @@ async def test_dashboard_in_headless_chromium(
     plain = await asyncio.to_thread(tables_without_javascript, base, shots)
     assert plain["overview_rows"] == len(expected["overview"])
     assert plain["charts_drawn"] == 0
+    assert any("needs JavaScript" in note for note in plain["notes"]), plain["notes"]

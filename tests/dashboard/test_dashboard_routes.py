@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import time
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from dashboard_helpers import DEMO_APP, TOKEN, DemoDatabase
 
 from attrib.analytics import clickhouse
@@ -18,6 +19,9 @@ from attrib.analytics.report import report_sql
 from attrib.dashboard import charts
 from attrib.dashboard.data import DashboardData
 from attrib.dashboard.session import COOKIE
+from attrib.registry import AppConfigCache, AppRegistryWriter
+from attrib.settings import Settings
+from attrib.web.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -266,3 +270,19 @@ def test_a_stale_result_is_shown_while_it_is_refreshed(demo_db: DemoDatabase) ->
         assert data.run("ctit", params) == first  # the same figures, a newer run
     finally:
         data.close()
+
+
+async def test_clickhouse_down_is_a_503_with_a_message_not_a_500(
+    isolated_settings: Settings,
+) -> None:
+    settings = dataclasses.replace(isolated_settings, clickhouse_url="http://127.0.0.1:9")
+    cache = AppConfigCache(settings)
+    app = create_app(settings, cache=cache, writer=AppRegistryWriter(settings, cache))
+    async with TestClient(TestServer(app)) as client:
+        await sign_in(client)
+        page = await client.get("/dashboard", params={"app": DEMO_APP})
+        assert page.status == 503
+        assert "ClickHouse did not answer" in await page.text()
+        data = await client.get("/dashboard/data/overview.json", params={"app": DEMO_APP})
+        assert data.status == 503
+        assert (await data.json())["error"] == "unavailable"
