@@ -19,7 +19,7 @@ import asyncio
 import importlib.resources
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -81,7 +81,7 @@ def _html(body: str, status: int = 200) -> web.Response:
     )
 
 
-def _today() -> Any:
+def _today() -> date:
     return datetime.now(UTC).date()
 
 
