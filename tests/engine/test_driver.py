@@ -210,3 +210,20 @@ def test_a_record_on_the_wrong_partition_is_counted_and_routed_to_its_device() -
     assert counts.misplaced == 1
     [attributed] = d.read("attributed-events")
     assert (attributed["media_source"], attributed["conversion_type"]) == ("netA", "install")
+
+
+def test_a_session_arriving_while_its_install_is_pending_is_applied_after_it() -> None:
+    """Both due in one tick: the session's (empty) answer comes back before the
+    install's lookups are answered; it waits for the install's decision."""
+    d = driver()
+    ids = gaid()
+    session = session_record(APP, session_time=T0 + 5_000, ids=ids)
+    d.pipe("installs", [install(ids, T0)])
+    d.pipe("sessions", [session])
+    d.advance(1_000)
+    [decision] = d.read("attributions")
+    assert decision["conversion_type"] == "install"
+    state = d.device_state(APP, decision["device_key"])
+    assert state is not None
+    assert session["event_id"] in state["sessions"]  # applied (R21, R26), not dropped
+    assert state["last_activity_time"] == T0 + 5_000
