@@ -378,9 +378,7 @@ async def main() -> None:
     progress("waiting until the worker is idle (index caught up)")
     worker.wait_idle()
     produced = await records_produced(settings) - inputs_before
-    progress(
-        f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s"
-    )
+    progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")
     latencies: list[float] = []
     producer = make_producer(settings)
     await producer.start()
