@@ -65,7 +65,13 @@ def create_app(settings: Settings) -> faust.App:
         web_transport=f"tcp://{settings.worker_host}:{settings.worker_port}",
         table_standby_replicas=settings.table_standby_replicas,
         stream_wait_empty=False,
-        autodiscover=["attrib.views", "attrib.tables", "attrib.agents", "attrib.sink_service"],
+        autodiscover=[
+            "attrib.views",
+            "attrib.tables",
+            "attrib.agents",
+            "attrib.sink_service",
+            "attrib.delivery_service",
+        ],
         origin="attrib.faust_app",
         loghandlers=[],
     )
