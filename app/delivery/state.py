@@ -61,7 +61,7 @@ def decode_pending(data: bytes, partition: int) -> Pending:
             signature=value["sig"],
         )
         return Pending(delivery, int(value["attempt"]), int(value["due"]), partition)
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"unreadable retry record: {type(exc).__name__}") from exc
 
 
