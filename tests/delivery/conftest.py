@@ -15,7 +15,7 @@ from tests.delivery.receivers import Receiver
 async def receivers() -> AsyncIterator[Callable[..., Receiver]]:
     made: list[Receiver] = []
 
-    async def make(*args, **kwargs) -> Receiver:  # noqa: ANN002, ANN003
+    async def make(*args, **kwargs) -> Receiver:
         receiver = await Receiver(*args, **kwargs).start()
         made.append(receiver)
         return receiver

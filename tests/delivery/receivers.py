@@ -92,7 +92,7 @@ class Receiver:
         return web.Response(status=status, text="ok")
 
 
-async def wait_for(predicate, within: float = 20.0, what: str = "condition") -> None:  # noqa: ANN001
+async def wait_for(predicate, within: float = 20.0, what: str = "condition") -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if predicate():

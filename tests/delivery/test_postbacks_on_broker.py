@@ -95,7 +95,8 @@ async def test_winner_only_and_send_all(isolated_settings, receivers, stage) -> 
     assert first_a.method == "GET"
     assert first_a.query["d"] == first_a.delivery_id
     assert first_a.query["ts"] == str((T0 - 60_000) // 1000)
-    assert first_a.query["cp"] == "spring sale" and first_a.query["m"] == "id"
+    assert first_a.query["cp"] == "spring sale"
+    assert first_a.query["m"] == "id"
     for seen in net.at("/b"):
         assert [seen.query[k] for k in ("c", "t", "ts", "cp", "m")] == [""] * 5
     assert sorted(s.query["ct"] for s in net.at("/b")) == [
@@ -276,10 +277,13 @@ async def test_receiver_down_for_the_whole_schedule_is_dead_others_unaffected(
     final = {}
     for r in sorted(found, key=lambda r: r["attempt"]):
         final[r["media_source"]] = r
-    assert final["down"]["status"] == "dead" and final["down"]["attempt"] == 3
+    assert final["down"]["status"] == "dead"
+    assert final["down"]["attempt"] == 3
     assert final["down"]["error"].startswith("connection error")
-    assert final["slow"]["status"] == "dead" and final["slow"]["attempt"] == 3
-    assert final["slow"]["error"] == "timeout" and final["slow"]["http_status"] is None
+    assert final["slow"]["status"] == "dead"
+    assert final["slow"]["attempt"] == 3
+    assert final["slow"]["error"] == "timeout"
+    assert final["slow"]["http_status"] is None
     assert final["fast"]["status"] == "delivered"
     assert len(slow.seen) == 3
     assert len({s.delivery_id for s in slow.seen}) == 1
