@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from typing import Any
@@ -85,6 +86,20 @@ async def deliveries(settings: Settings) -> list[dict[str, Any]]:
     """The ``postback-deliveries`` records so far, decoded."""
     records = await read_all(settings, settings.topic(POSTBACK_DELIVERIES))
     return [codec.decode(r.value) for r in records]
+
+
+async def wait_deliveries(
+    settings: Settings, count: int, within: float = 20.0
+) -> list[dict[str, Any]]:
+    """The ``postback-deliveries`` records once there are at least ``count``."""
+    records: list[dict[str, Any]] = []
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        records = await deliveries(settings)
+        if len(records) >= count:
+            return records
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{len(records)} of {count} delivery records: {records}")
 
 
 async def pending_retries(settings: Settings) -> dict[str, bytes]:

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from attrib.settings import Settings
 from attrib.topics import ATTRIBUTED_EVENTS, ATTRIBUTIONS
-from tests.delivery.broker import deliveries, delivery_settings, produce, register
+from tests.delivery.broker import (
+    deliveries,
+    delivery_settings,
+    produce,
+    register,
+    wait_deliveries,
+)
 from tests.delivery.receivers import wait_for
 from tests.delivery.records import T0, attributed_event, attribution, organic
 
 pytestmark = pytest.mark.integration
 
 APP = "com.example.deliver"
-
-
-async def _until(settings: Settings, count: int, within: float = 20.0) -> list[dict]:
-    records: list[dict] = []
-
-    async def enough() -> bool:
-        nonlocal records
-        records = await deliveries(settings)
-        return len(records) >= count
-
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await enough():
-            return records
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{len(records)} of {count} delivery records: {records}")
 
 
 async def test_winner_only_and_send_all(isolated_settings, receivers, stage) -> None:
@@ -86,7 +74,7 @@ async def test_winner_only_and_send_all(isolated_settings, receivers, stage) -> 
     await produce(settings, ATTRIBUTIONS, records)
     # a: its two wins; b (send-all): every install and re-attribution but its own (none);
     # c: its win. Reinstalls and blocked installs reach nobody.
-    found = await _until(settings, 2 + 4 + 1)
+    found = await wait_deliveries(settings, 2 + 4 + 1)
     await wait_for(lambda: len(net.seen) >= 7, what="7 requests")
     assert sorted(s.path for s in net.seen) == ["/a", "/a", "/b", "/b", "/b", "/b", "/c"]
     first_a = next(
@@ -156,15 +144,13 @@ async def test_event_postbacks_listed_events_inside_the_window(
             ),
         ],
     )
-    found = await _until(settings, 2)
+    found = await wait_deliveries(settings, 2)
     await wait_for(lambda: len(net.seen) >= 2, what="2 requests")
     assert sorted(r["subject_id"] for r in found) == ["in", "rt"]
     assert {r["kind"] for r in found} == {"event"}
     seen = next(s for s in net.seen if s.query["r"] == "0.000001")
     assert seen.query == {"n": "purchase", "r": "0.000001", "c": "USD"}
     # nothing else arrives
-    import asyncio
-
     await asyncio.sleep(1.0)
     assert len(net.seen) == 2
 
@@ -185,7 +171,7 @@ async def test_503_then_429_then_200_is_three_attempts_of_one_delivery(
     )
     await stage(settings)
     await produce(settings, ATTRIBUTIONS, [attribution()])
-    found = await _until(settings, 3)
+    found = await wait_deliveries(settings, 3)
     assert [r["status"] for r in sorted(found, key=lambda r: r["attempt"])] == [
         "retry",
         "retry",
@@ -232,9 +218,7 @@ async def test_redirect_and_404_fail_at_once_blocked_never_sent(
     )
     await stage(settings)
     await produce(settings, ATTRIBUTIONS, [organic()])
-    found = await _until(settings, 3)
-    import asyncio
-
+    found = await wait_deliveries(settings, 3)
     await asyncio.sleep(1.0)  # no retry comes
     found = await deliveries(settings)
     by_source = {r["media_source"]: r for r in found}
@@ -273,7 +257,7 @@ async def test_receiver_down_for_the_whole_schedule_is_dead_others_unaffected(
     await produce(settings, ATTRIBUTIONS, [organic()])
     await wait_for(lambda: len(fast.seen) == 1, within=10, what="the fast receiver")
     # 3 attempts each for down and slow (1 + 2 retries), 1 for fast
-    found = await _until(settings, 7)
+    found = await wait_deliveries(settings, 7)
     final = {}
     for r in sorted(found, key=lambda r: r["attempt"]):
         final[r["media_source"]] = r
