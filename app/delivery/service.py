@@ -136,6 +136,7 @@ class DeliveryService:
         )
         self.queue = DueQueue()
         self.owned: set[int] = set()
+        self._loaded: set[int] = set()  # owned partitions whose retries are in the queue
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -227,10 +228,12 @@ class DeliveryService:
                 kept = [p for p in backlog if p.partition not in gone]
                 backlog.clear()
                 backlog.extend(kept)
+        self._loaded -= gone
         new = partitions - self.owned
         self.owned = set(partitions)
         if new:
             loaded = await self._load(new)
+            self._loaded |= new
             log.info("delivery: loaded %d pending deliveries of partitions %s", loaded, sorted(new))
         self._update_gauges()
         self._ready = True
@@ -264,8 +267,10 @@ class DeliveryService:
             if value is None:
                 continue
             try:
-                self.queue.put(decode_pending(value, partition))
-                count += 1
+                pending = decode_pending(value, partition)
+                if pending.delivery.delivery_id not in self.queue:
+                    self.queue.put(pending)
+                    count += 1
             except ValueError as exc:
                 log.warning("delivery: skipping retry record %r: %s", key[:64], exc)
         return count
@@ -295,6 +300,11 @@ class DeliveryService:
         planned: list[Pending] = []
         taken: set[str] = set()
         due = now_ms()
+        for tp in [tp for tp in fetched if tp.partition not in self._loaded]:
+            # read while its retries were loading: read again once they are
+            records = fetched.pop(tp)
+            if records and tp in consumer.assignment():
+                consumer.seek(tp, records[0].offset)
         for tp, records in fetched.items():
             kind = self.inputs[tp.topic]
             for record in records:
@@ -320,7 +330,8 @@ class DeliveryService:
             for tp, records in fetched.items()
             if records
         }
-        await consumer.commit(offsets)
+        if offsets:  # (an empty mapping would commit every consumed position)
+            await consumer.commit(offsets)
         for pending in planned:
             self.queue.put(pending)
         if planned:

@@ -76,6 +76,7 @@ class DueQueue:
     def __init__(self) -> None:
         self._heap: list[tuple[int, int, str]] = []
         self._entries: dict[str, Pending] = {}
+        self._seqs: dict[str, int] = {}  # the heap entry that is current for each id
         self._seq = 0
         self.retries = 0  # entries waiting for an attempt after the first
 
@@ -86,14 +87,18 @@ class DueQueue:
         return delivery_id in self._entries
 
     def put(self, pending: Pending) -> None:
-        self.discard(pending.delivery.delivery_id)
-        self._entries[pending.delivery.delivery_id] = pending
-        self.retries += pending.attempt > 1
+        """Queue ``pending``, replacing any entry of the same delivery id."""
+        ident = pending.delivery.delivery_id
+        self.discard(ident)
         self._seq += 1
-        heapq.heappush(self._heap, (pending.due_ms, self._seq, pending.delivery.delivery_id))
+        self._entries[ident] = pending
+        self._seqs[ident] = self._seq
+        self.retries += pending.attempt > 1
+        heapq.heappush(self._heap, (pending.due_ms, self._seq, ident))
 
     def discard(self, delivery_id: str) -> None:
         gone = self._entries.pop(delivery_id, None)
+        self._seqs.pop(delivery_id, None)
         if gone is not None:
             self.retries -= gone.attempt > 1
 
@@ -108,6 +113,7 @@ class DueQueue:
             if not self._heap or self._heap[0][0] > now_ms:
                 return
             _, _, ident = heapq.heappop(self._heap)
+            self._seqs.pop(ident, None)  # in flight: known, no longer queued
             pending = self._entries.get(ident)
             if pending is not None:
                 yield pending
@@ -117,11 +123,11 @@ class DueQueue:
             self.discard(ident)
 
     def _drop_stale(self) -> None:
-        heap, entries = self._heap, self._entries
+        heap = self._heap
+        seqs = self._seqs
         while heap:
-            due, _, ident = heap[0]
-            pending = entries.get(ident)
-            if pending is not None and pending.due_ms == due:
+            _, seq, ident = heap[0]
+            if seqs.get(ident) == seq:
                 return
             heapq.heappop(heap)
 
