@@ -40,23 +40,26 @@ class Delivery:
     media_source: str = ""  # postbacks; empty for push
     body: bytes | None = None  # push only
     signature: str = field(default="", repr=False)  # push only
+    #: ``host[:port]`` as written in the URL (analytics.md); derived.
+    host: str = field(init=False, compare=False)
+    #: The push URL without query or fragment; empty for postbacks; derived.
+    endpoint: str = field(init=False, compare=False)
+    #: The URL's host name (no port), what the blocked-network check looks at; derived.
+    hostname: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        netloc = parts.netloc.rpartition("@")[2]
+        object.__setattr__(self, "host", netloc)
+        object.__setattr__(self, "hostname", parts.hostname or "")
+        endpoint = (
+            urlunsplit((parts.scheme, netloc, parts.path, "", "")) if self.kind == PUSH else ""
+        )
+        object.__setattr__(self, "endpoint", endpoint)
 
     @property
     def method(self) -> str:
         return "POST" if self.kind == PUSH else "GET"
-
-    @property
-    def host(self) -> str:
-        """``host[:port]`` as written in the URL (analytics.md)."""
-        return urlsplit(self.url).netloc.rpartition("@")[2]
-
-    @property
-    def endpoint(self) -> str:
-        """The push URL without query or fragment; empty for postbacks."""
-        if self.kind != PUSH:
-            return ""
-        parts = urlsplit(self.url)
-        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
     def headers(self) -> dict[str, str]:
         out = {"X-Attrib-Delivery-Id": self.delivery_id}

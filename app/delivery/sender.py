@@ -20,7 +20,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -124,8 +123,7 @@ class Sender:
             latency = int((time.perf_counter() - began) * 1000)
             return Attempt(status, latency, started_ms, error, refused)
 
-        host = urlsplit(delivery.url).hostname or ""
-        if blocked(host, self.networks):
+        if blocked(delivery.hostname, self.networks):
             return done(None, "blocked destination", refused=True)
         try:
             async with self._session.request(

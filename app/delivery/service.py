@@ -40,6 +40,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -149,6 +150,7 @@ class DeliveryService:
         self._host_backlog: dict[str, deque[Pending]] = defaultdict(deque)
         self._stopping = asyncio.Event()
         self._ready = False
+        self._counters: dict[tuple[str, str], Any] = {}
 
     # ---- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -156,7 +158,7 @@ class DeliveryService:
         await ensure_topics(self.settings, self._topic_specs())
         await self.configs.start()
         await self.sender.start()
-        self._producer = make_producer(self.settings)
+        self._producer = make_producer(self.settings, max_batch_size=1 << 20)
         await self._producer.start()
         consumer = make_consumer(
             self.settings,
@@ -280,6 +282,9 @@ class DeliveryService:
         consumer = self._consumer
         assert consumer is not None
         while not self._stopping.is_set():
+            if self._loaded != self.owned:  # retries still loading: their records wait
+                await asyncio.sleep(0.05)
+                continue
             fetched = await consumer.getmany(timeout_ms=200, max_records=POLL_RECORDS)
             if not fetched:
                 continue
@@ -389,13 +394,24 @@ class DeliveryService:
         task.add_done_callback(self._in_flight.discard)
 
     async def _attempt(self, pending: Pending) -> None:
+        """One attempt: the request under the host's slot, then its record.
+
+        The host's slot is given back as soon as the answer is in, so that the
+        next request to that host does not wait for Kafka's acknowledgements
+        of this one; the global in-flight bound covers both.
+        """
         delivery = pending.delivery
         host = delivery.host
+        holding_host = True
         try:
             async with self._slots:
                 if pending.partition not in self.owned or self._stopping.is_set():
                     return
-                result = await self.sender.attempt(delivery)
+                try:
+                    result = await self.sender.attempt(delivery)
+                finally:
+                    holding_host = False
+                    self._release_host(host)
                 await self._record(pending, result)
         except Exception:
             log.exception("delivery: recording an attempt failed; it will be made again")
@@ -403,13 +419,17 @@ class DeliveryService:
                 pending.due_ms = now_ms() + 5_000
                 self.queue.put(pending)
         finally:
-            self._per_host[host] -= 1
-            backlog = self._host_backlog.get(host)
-            if backlog:
-                self._launch_or_hold(backlog.popleft())
-            elif backlog is not None and self._per_host[host] <= 0:
-                self._host_backlog.pop(host, None)
-                self._per_host.pop(host, None)
+            if holding_host:
+                self._release_host(host)
+
+    def _release_host(self, host: str) -> None:
+        self._per_host[host] -= 1
+        backlog = self._host_backlog.get(host)
+        if backlog:
+            self._launch_or_hold(backlog.popleft())
+        elif self._per_host[host] <= 0:
+            self._host_backlog.pop(host, None)
+            self._per_host.pop(host, None)
 
     async def _record(self, pending: Pending, result: Attempt) -> None:
         assert self._producer is not None
@@ -452,7 +472,7 @@ class DeliveryService:
         await (
             await self._producer.send(self.retry_topic, state, key=key, partition=pending.partition)
         )
-        metrics.ATTEMPTS.labels(delivery.kind, verdict.status).inc()
+        self._attempts_counter(delivery.kind, verdict.status).inc()
         if verdict.status == DELIVERED:
             metrics.LATENCY.labels(delivery.kind).observe(
                 max(0, finished_ms - delivery.decided_ms) / 1000
@@ -470,6 +490,12 @@ class DeliveryService:
         tasks = list(self._in_flight)
         if tasks:
             await asyncio.wait(tasks, timeout=seconds)
+
+    def _attempts_counter(self, kind: str, status: str) -> Any:
+        counter = self._counters.get((kind, status))
+        if counter is None:
+            counter = self._counters[(kind, status)] = metrics.ATTEMPTS.labels(kind, status)
+        return counter
 
     def _update_gauges(self) -> None:
         metrics.PENDING.set(len(self.queue))
