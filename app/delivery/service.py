@@ -59,6 +59,7 @@ from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.registry import AppConfigCache
 from attrib.settings import Settings
 from attrib.topics import (
+    APP_CONFIG,
     ATTRIBUTED_EVENTS,
     ATTRIBUTIONS,
     POSTBACK_DELIVERIES,
@@ -211,7 +212,7 @@ class DeliveryService:
             await asyncio.sleep(0.05)
 
     def _topic_specs(self) -> list[TopicSpec]:
-        wanted = {*self.inputs, self.deliveries_topic}
+        wanted = {*self.inputs, self.deliveries_topic, self.settings.topic(APP_CONFIG)}
         specs = [s for s in topic_specs(self.settings) if s.name in wanted]
         return [*specs, retry_topic_spec(self.settings)]
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlsplit
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from attrib.delivery.model import EVENT, INSTALL, PUSH
 from attrib.delivery.plan import plan
 from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, sign
@@ -134,3 +137,71 @@ def test_delivery_ids_are_stable_and_distinct() -> None:
 
 def test_no_config_no_deliveries() -> None:
     assert plan(ATTRIBUTION, attribution(), None, 0) == []
+
+
+SOURCES = ("network_a", "network_b", "network_c")
+
+
+@st.composite
+def postback_configs(draw: st.DrawFn) -> list[dict]:
+    out = []
+    for source in draw(st.lists(st.sampled_from(SOURCES), unique=True, max_size=3)):
+        out.append(
+            {
+                "media_source": source,
+                "install_url": f"https://{source}.example/i?c={{clickid}}&t={{touch_id}}",
+                "send_all_installs": draw(st.booleans()),
+            }
+        )
+    return out
+
+
+@given(
+    postbacks=postback_configs(),
+    conversion=st.sampled_from(["install", "reinstall", "reattribution", "blocked"]),
+    status=st.sampled_from(["non_organic", "organic", "blocked"]),
+    winner=st.sampled_from((*SOURCES, "organic")),
+)
+def test_who_gets_an_install_postback(postbacks, conversion, status, winner) -> None:
+    """R32 as a property: the winner of a posted conversion, plus every send-all source."""
+    record = attribution(conversion_type=conversion, status=status, media_source=winner)
+    out = plan(ATTRIBUTION, record, app_config(postbacks), 0)
+    got = {d.media_source: d for d in out}
+    assert len(got) == len(out)  # one postback per configured source at most
+    posted = conversion in ("install", "reattribution") and status != "blocked"
+    expected = set()
+    if posted:
+        for postback in postbacks:
+            wins = status == "non_organic" and postback["media_source"] == winner
+            if wins or postback["send_all_installs"]:
+                expected.add(postback["media_source"])
+    assert set(got) == expected
+    for source, delivery in got.items():
+        query = parse_qs(urlsplit(delivery.url).query, keep_blank_values=True)
+        filled = status == "non_organic" and source == winner
+        assert (query["c"] == ["clk=42"]) is filled
+        assert (query["t"] == ["touch-1"]) is filled
+
+
+@given(
+    name=st.sampled_from(["purchase", "level_up", "subscribe"]),
+    listed=st.lists(st.sampled_from(["purchase", "level_up", "subscribe"]), unique=True),
+    window_h=st.one_of(st.none(), st.integers(1, 72)),
+    after_ms=st.integers(0, 100 * 3_600_000),
+    primary=st.booleans(),
+)
+def test_who_gets_an_event_postback(name, listed, window_h, after_ms, primary) -> None:
+    """R33 as a property: listed events, attributed to the source, inside the window."""
+    config = {
+        "media_source": "network_a",
+        "event_url": "https://a.example/e?n={event_name}",
+        "events": listed,
+        "event_window": "lifetime" if window_h is None else f"{window_h}h",
+    }
+    install = attributed_event()["install_time"]
+    record = attributed_event(
+        event_name=name, event_time=install + after_ms, is_primary_attribution=primary
+    )
+    out = plan(ATTRIBUTED_EVENT, record, app_config([config]), 0)
+    inside = window_h is None or after_ms <= window_h * 3_600_000
+    assert len(out) == (1 if name in listed and inside else 0)
