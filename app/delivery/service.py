@@ -286,7 +286,14 @@ class DeliveryService:
             if self._loaded != self.owned:  # retries still loading: their records wait
                 await asyncio.sleep(0.05)
                 continue
-            fetched = await consumer.getmany(timeout_ms=200, max_records=POLL_RECORDS)
+            try:
+                fetched = await consumer.getmany(timeout_ms=200, max_records=POLL_RECORDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker away, an offset gone: keep polling
+                log.warning("delivery: reading decisions failed (%s); retrying", exc)
+                await asyncio.sleep(1)
+                continue
             if not fetched:
                 continue
             async with self._batch_lock:
@@ -378,7 +385,12 @@ class DeliveryService:
                 if not self._dispatching.is_set():
                     self.queue.put(pending)  # back in the queue: partitions are moving
                     continue
-                self._launch_or_hold(pending)
+                try:
+                    self._launch_or_hold(pending)
+                except Exception:  # never lose the dispatcher over one delivery
+                    log.exception("delivery: cannot start an attempt; it is due again in 5 s")
+                    pending.due_ms = now_ms() + 5_000
+                    self.queue.put(pending)
             next_due = self.queue.next_due_ms()
             wait = 1.0 if next_due is None else max(0.0, (next_due - now_ms()) / 1000)
             with contextlib.suppress(TimeoutError):
