@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import defaultdict, deque
@@ -49,9 +50,9 @@ from aiokafka.structs import OffsetAndMetadata
 
 from attrib.avro.codec import AvroCodec, AvroDecodeError, default_codec
 from attrib.delivery import metrics
-from attrib.delivery.model import DEAD, DELIVERED, RETRY, Delivery, Pending
+from attrib.delivery.model import DEAD, DELIVERED, PUSH, RETRY, Delivery, Pending
 from attrib.delivery.plan import plan
-from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT
+from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, sign
 from attrib.delivery.schedule import judge
 from attrib.delivery.sender import Attempt, Sender
 from attrib.delivery.state import DueQueue, decode_pending, encode_pending
@@ -81,6 +82,7 @@ _RECORDS = {
     ATTRIBUTED_EVENT: "AttributedEvent",
 }
 POLL_RECORDS = 2_000
+_UNCONFIGURED = "push endpoint no longer configured"
 #: The retry topic keeps finished deliveries' tombstones this long (then compaction drops them).
 TOMBSTONE_RETENTION_MS = 3_600_000
 
@@ -421,7 +423,14 @@ class DeliveryService:
                 if pending.partition not in self.owned or self._stopping.is_set():
                     return
                 try:
-                    result = await self.sender.attempt(delivery)
+                    if delivery.kind == PUSH:
+                        signed = self._signed(delivery)
+                        if signed is None:  # removed from the app since: not sent
+                            result = Attempt(None, 0, now_ms(), _UNCONFIGURED, blocked=True)
+                        else:
+                            result = await self.sender.attempt(signed)
+                    else:
+                        result = await self.sender.attempt(delivery)
                 finally:
                     holding_host = False
                     self._release_host(host)
@@ -434,6 +443,15 @@ class DeliveryService:
         finally:
             if holding_host:
                 self._release_host(host)
+
+    def _signed(self, delivery: Delivery) -> Delivery | None:
+        """The push signed with its endpoint's current secret; None once it is removed."""
+        config = self.configs.get(delivery.app_id)
+        for endpoint in config.push_endpoints if config is not None else ():
+            if endpoint.url == delivery.url:
+                body = delivery.body or b""
+                return dataclasses.replace(delivery, signature=sign(body, endpoint.secret))
+        return None
 
     def _release_host(self, host: str) -> None:
         self._per_host[host] -= 1
@@ -448,8 +466,8 @@ class DeliveryService:
         assert self._producer is not None
         delivery = pending.delivery
         finished_ms = result.started_ms + result.latency_ms
-        if result.blocked:
-            verdict = judge(403, pending.attempt, finished_ms, self.schedule)  # failed
+        if result.blocked:  # a blocked or removed destination: failed, never retried
+            verdict = judge(403, pending.attempt, finished_ms, self.schedule)
         else:
             verdict = judge(result.http_status, pending.attempt, finished_ms, self.schedule)
         record = {

@@ -7,8 +7,9 @@ left to do". Deliveries planned from input partition *p* (of any of the
 three consumed topics) live in partition *p* of the retry topic, so the
 member that owns input partition *p* loads exactly their retries.
 
-Values are JSON (``"v": 1``); the push signature is in them (it lets a
-retry send the same request without the secret), the secret never is.
+Values are JSON (``"v": 1``). Neither the push secret nor the signature is
+in them (Kafka clients log values at debug level): a push is signed when it
+is attempted, with the endpoint's current secret.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ def encode_pending(pending: Pending) -> bytes:
         "decided": d.decided_ms,
         "source": d.media_source,
         "body": None if d.body is None else base64.b64encode(d.body).decode(),
-        "sig": d.signature,
         "attempt": pending.attempt,
         "due": pending.due_ms,
     }
@@ -58,7 +58,6 @@ def decode_pending(data: bytes, partition: int) -> Pending:
             decided_ms=int(value["decided"]),
             media_source=value["source"],
             body=None if body is None else base64.b64decode(body),
-            signature=value["sig"],
         )
         return Pending(delivery, int(value["attempt"]), int(value["due"]), partition)
     except (KeyError, TypeError, ValueError) as exc:

@@ -159,3 +159,41 @@ async def test_sigkill_mid_attempt_repeats_only_that_attempt(
     assert {r["status"] for r in found} == {"delivered"}
     assert {r["attempt"] for r in found} == {1}
     assert len({r["delivery_id"] for r in found}) == len(installs)
+
+
+async def test_push_secrets_stay_out_of_logs_and_records(
+    isolated_settings, receivers, tmp_path
+) -> None:
+    """A failing push at debug log level: neither the secret nor the signature is written."""
+    settings = delivery_settings(isolated_settings, delivery_retry_schedule="200ms")
+    secret = "do-not-leak-" + "x" * 16
+    failing = await receivers({"/p": [500, 500]})
+    down = await receivers()
+    down_url = down.url("/q?token=partner-token")
+    await down.stop()
+    await register(
+        settings,
+        APP,
+        {
+            "push_endpoints": [
+                {"url": failing.url("/p"), "secret": secret},
+                {"url": down_url, "secret": secret},
+            ]
+        },
+    )
+    worker = DeliverProcess(settings, tmp_path / "deliver.log")
+    worker.env["ATTRIB_LOG_LEVEL"] = "debug"
+    worker.start()
+    try:
+        await produce(settings, ATTRIBUTIONS, [organic()])
+        found = await wait_deliveries(settings, 4, within=60)
+    finally:
+        worker.stop()
+    assert sorted(r["status"] for r in found) == ["dead", "dead", "retry", "retry"]
+    signature = failing.seen[0].headers["X-Attrib-Signature"].removeprefix("sha256=")
+    log = (tmp_path / "deliver.log").read_text()
+    records = repr(found)
+    for text in (log, records):
+        assert secret not in text
+        assert signature not in text
+    assert "partner-token" not in records
