@@ -19,6 +19,7 @@ from tests.delivery.records import SECRET
 from tests.engine.harness import (
     WorkerProcess,
     install_record,
+    metric_value,
     now_ms,
     produce_installs,
     produce_touches,
@@ -65,6 +66,10 @@ async def test_repeated_install_event_is_posted_once(isolated_settings, receiver
         await wait_for(lambda: network.seen and advertiser.seen, within=60, what="deliveries")
         await asyncio.sleep(3.0)  # time for a second decision's deliveries, were there one
         found = await wait_deliveries(settings, 2)
+        delivered = metric_value(
+            worker, "attrib_delivery_attempts_total", 'kind="install",outcome="delivered"'
+        )
+        latency_count = metric_value(worker, "attrib_delivery_latency_seconds_count", 'kind="push"')
     finally:
         await asyncio.to_thread(worker.stop)
     assert len(network.seen) == 1, worker.log_tail()
@@ -74,6 +79,8 @@ async def test_repeated_install_event_is_posted_once(isolated_settings, receiver
     assert body["event_name"] == "install"
     assert body["media_source"] == "netA"
     assert advertiser.bad_signatures == 0
+    assert delivered == 1  # the worker's /metrics
+    assert latency_count == 1
     assert sorted((r["kind"], r["status"]) for r in found) == [
         ("install", "delivered"),
         ("push", "delivered"),
