@@ -10,12 +10,19 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from attrib.avro import codec
+from attrib.config import validate_app_config
 from attrib.delivery.service import retry_topic
-from attrib.kafka.client import make_consumer, make_producer
+from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key
+from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
-from attrib.topics import ATTRIBUTED_EVENTS, ATTRIBUTIONS, POSTBACK_DELIVERIES, REENGAGEMENTS
-from tests.engine.harness import setup_deployment
+from attrib.topics import (
+    ATTRIBUTED_EVENTS,
+    ATTRIBUTIONS,
+    POSTBACK_DELIVERIES,
+    REENGAGEMENTS,
+    topic_specs,
+)
 
 SCHEMAS = {
     ATTRIBUTIONS: "Attribution",
@@ -35,15 +42,22 @@ def delivery_settings(settings: Settings, **changes: Any) -> Settings:
 
 
 async def register(settings: Settings, app_id: str, body: dict[str, Any]) -> None:
-    await setup_deployment(
-        settings,
-        app_id,
-        {
-            "platform": "android",
-            "store_url": "https://play.google.com/store/apps/details?id=com.example",
-            **body,
-        },
-    )
+    """Create the topics and register ``app_id`` through the real registry."""
+    await ensure_topics(settings, topic_specs(settings))
+    document = {
+        "platform": "android",
+        "store_url": "https://play.google.com/store/apps/details?id=com.example",
+        **body,
+    }
+    cache = AppConfigCache(settings)
+    await cache.start()
+    writer = AppRegistryWriter(settings, cache)
+    await writer.start()
+    try:
+        await writer.put(validate_app_config(app_id, document))
+    finally:
+        await writer.stop()
+        await cache.stop()
 
 
 async def produce(settings: Settings, topic: str, records: list[dict[str, Any]]) -> None:
