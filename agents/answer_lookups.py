@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from attrib import channels
 from attrib.engine import wire
-from attrib.engine.metrics import RECORDS_CONSUMED
+from attrib.engine.metrics import RECORDS_CONSUMED, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.faust_app import app
 from attrib.tables.touch_index import touch_index
+
+BATCH = 500
+WITHIN_S = 0.005
 
 
 @app.agent(channels.touch_lookup, name="answer-lookups", concurrency=1)
 async def answer_lookups(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
-    async for event in stream.events():
-        batch = wire.decode(event.message.value, "LookupBatch")
-        RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["lookups"]))
+    async for events in stream.take_events(BATCH, within=WITHIN_S):
         outbox = Outbox()
-        touch_index.answer(event.message.partition, batch["lookups"], channels.names, outbox)
+        for event in events:
+            observe_delay(event.message)
+            batch = wire.decode(event.message.value, "LookupBatch")
+            RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["lookups"]))
+            touch_index.answer(event.message.partition, batch["lookups"], channels.names, outbox)
         await out.send_all(outbox.records)

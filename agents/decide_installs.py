@@ -15,20 +15,26 @@ from attrib import channels
 from attrib.agents.wiring import device_partition, device_tables
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.metrics import RECORDS_CONSUMED
+from attrib.engine.metrics import RECORDS_CONSUMED, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
 from attrib.tables.devices import registry_lock
 
+BATCH = 500
+WITHIN_S = 0.005
+
 
 @app.agent(channels.install_candidates, name="decide-installs", concurrency=1)
 async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
-    async for event in stream.events():
-        batch = wire.decode(event.message.value, "CandidateBatch")
-        RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["answers"]))
+    async for events in stream.take_events(BATCH, within=WITHIN_S):
         async with registry_lock:
             outbox = Outbox()
-            device_partition.apply_answers(event.message.partition, batch, wall_ms(), outbox)
+            now_ms = wall_ms()
+            for event in events:
+                observe_delay(event.message)
+                batch = wire.decode(event.message.value, "CandidateBatch")
+                RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["answers"]))
+                device_partition.apply_answers(event.message.partition, batch, now_ms, outbox)
             await commit_batch(out, outbox, device_tables.all())

@@ -12,6 +12,7 @@ index merges by touch id, the device partition remembers event ids, R26).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from mode import Service
@@ -21,6 +22,7 @@ from attrib.engine.clock import wall_ms
 from attrib.engine.intake import InputRecord, route
 from attrib.engine.metrics import CONSUMER_LAG, INTAKE_RECORDS, RECORDS_CONSUMED
 from attrib.engine.outbox import Outbox
+from attrib.engine.sender import KafkaSender
 from attrib.faust_app import app, settings
 from attrib.kafka.client import make_consumer
 from attrib.tables.app_configs import app_configs
@@ -28,6 +30,8 @@ from attrib.tables.app_configs import app_configs
 #: Records taken per batch, and how long a batch waits to fill.
 MAX_RECORDS = 5_000
 FETCH_TIMEOUT_MS = 20
+#: Batches whose records are being acknowledged while the next one is routed.
+MAX_IN_FLIGHT = 3
 
 
 class Intake(Service):
@@ -63,6 +67,7 @@ class Intake(Service):
             except Exception as exc:  # broker not reachable yet
                 self.log.warning("intake consumer not started: %s", exc)
                 await self.sleep(1.0)
+        inflight: deque[asyncio.Future[None]] = deque()
         while not self.should_stop:
             batches = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=MAX_RECORDS)
             if not batches:
@@ -81,16 +86,38 @@ class Intake(Service):
                 now_ms=wall_ms(),
                 outbox=outbox,
             )
-            await out.send_all(outbox.records)
             commit = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-            await consumer.commit(commit)
             self.positions.update(commit)
             for tp, messages in batches.items():
                 RECORDS_CONSUMED.labels(tp.topic).inc(len(messages))
             INTAKE_RECORDS.labels("accepted").inc(len(records) - counts.refused)
             INTAKE_RECORDS.labels("refused").inc(counts.refused)
+            # Pipelined: the next batch is fetched and routed while this one's
+            # records are on their way; offsets are committed in batch order, each
+            # only once its batch (and every batch before it) was acknowledged.
+            previous = inflight[-1] if inflight else None
+            inflight.append(asyncio.ensure_future(self._settle(out, outbox, commit, previous)))
+            while len(inflight) > MAX_IN_FLIGHT or (inflight and inflight[0].done()):
+                await inflight.popleft()
             self._export_lag()
-            await asyncio.sleep(0)
+        for task in inflight:
+            await task
+
+    async def _settle(
+        self,
+        out: KafkaSender,
+        outbox: Outbox,
+        commit: dict[TopicPartition, int],
+        previous: asyncio.Future[None] | None,
+    ) -> None:
+        await out.send_all(outbox.records)
+        if previous is not None:
+            await previous
+        assert self.consumer is not None
+        try:
+            await self.consumer.commit(commit)
+        except Exception as exc:  # revoked meanwhile: the new owner reads them again
+            self.log.warning("intake commit failed: %s", exc)
 
     def _export_lag(self) -> None:
         if self.consumer is None:

@@ -16,22 +16,23 @@ from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
 from attrib.tables.conversion_data import conversion_data
 
+BATCH = 500
+WITHIN_S = 0.005
+
 
 @app.agent(channels.conversion_updates, name="store-conversions", concurrency=1)
 async def store_conversions(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
-    async for event in stream.events():
-        partition = event.message.partition
-        batch = wire.decode_or_none(event.message.value, "ConversionUpdateBatch")
-        if batch is None:
-            continue
-        RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["updates"]))
-        if batch["sweep"]:
-            retention.sweep_conversions(partition, now_ms=wall_ms())
-        for update in batch["updates"]:
-            conversion_data.put(
-                partition,
-                update["key"].encode(),
-                (update["decided_time"], update["answer_json"].encode()),
-            )
+    async for events in stream.take_events(BATCH, within=WITHIN_S):
+        for event in events:
+            partition = event.message.partition
+            batch = wire.decode_or_none(event.message.value, "ConversionUpdateBatch")
+            if batch is None:
+                continue
+            RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["updates"]))
+            if batch["sweep"]:
+                retention.sweep_conversions(partition, now_ms=wall_ms())
+            for update in batch["updates"]:
+                answer = (update["decided_time"], update["answer_json"].encode())
+                conversion_data.put(partition, update["key"].encode(), answer)
         await commit_batch(out, Outbox(), (conversion_data,))

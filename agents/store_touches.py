@@ -4,8 +4,8 @@ Consumes ``TouchIndexBatch`` envelopes of ``touch-index``; each holds entries
 of one partition, and every key is read and written once per envelope
 (:meth:`attrib.engine.touch_store.TouchIndex.file`). The envelope itself is
 the changelog record (tables/touch_index.py says why). Each envelope also
-sweeps a few keys per key written, so retention keeps up with any write
-rate; a timer sweeps partitions that receive nothing.
+sweeps a few due entries of the expiry index, so retention keeps up with any
+write rate; a timer sweeps partitions that receive nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from __future__ import annotations
 from attrib import channels
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.metrics import INDEX_KEYS_SWEPT, RECORDS_CONSUMED
+from attrib.engine.metrics import INDEX_KEYS_SWEPT, RECORDS_CONSUMED, observe_delay
 from attrib.engine.outbox import OutRecord
-from attrib.engine.touch_store import SWEEP_PER_WRITE
+from attrib.engine.touch_store import SWEEP_PER_ENVELOPE
 from attrib.faust_app import app
 from attrib.tables.touch_index import backend, touch_index, touches
+
+BATCH = 500
+WITHIN_S = 0.005
 
 
 def write_local() -> None:
@@ -29,18 +32,21 @@ def write_local() -> None:
 @app.agent(channels.touch_index, name="store-touches", concurrency=1)
 async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
-    async for event in stream.events():
-        partition = event.message.partition
-        batch = wire.decode(event.message.value, "TouchIndexBatch")
-        entries = batch["entries"]
-        if not entries:
-            continue
-        RECORDS_CONSUMED.labels(event.message.topic).inc(len(entries))
+    async for events in stream.take_events(BATCH, within=WITHIN_S):
+        changelog: list[OutRecord] = []
         now_ms = wall_ms()
-        written = touch_index.file(partition, entries, now_ms)
-        deleted, _ = touch_index.sweep(partition, now_ms, limit=SWEEP_PER_WRITE * written)
-        INDEX_KEYS_SWEPT.inc(deleted)
+        for event in events:
+            observe_delay(event.message)
+            partition = event.message.partition
+            entries = wire.decode(event.message.value, "TouchIndexBatch")["entries"]
+            if not entries:
+                continue  # a sweep request of an older version: the timer sweeps now
+            RECORDS_CONSUMED.labels(event.message.topic).inc(len(entries))
+            touch_index.file(partition, entries, now_ms)
+            deleted, _ = touch_index.sweep(partition, now_ms, limit=SWEEP_PER_ENVELOPE)
+            INDEX_KEYS_SWEPT.inc(deleted)
+            changelog.append(
+                OutRecord(backend.changelog, None, event.message.value, partition, backend)
+            )
         write_local()
-        await out.send_all(
-            [OutRecord(backend.changelog, None, event.message.value, partition, backend)]
-        )
+        await out.send_all(changelog)

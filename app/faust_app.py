@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.worker_port,
         web_transport=f"tcp://{settings.worker_host}:{settings.worker_port}",
         table_standby_replicas=settings.table_standby_replicas,
+        consumer_group_instance_id=settings.worker_id or None,  # static membership
         stream_wait_empty=False,
         autodiscover=[
             "attrib.views",

@@ -27,6 +27,8 @@ from attrib.durations import parse_duration
 ENV_PREFIX = "ATTRIB_"
 #: The most ``collector_linger_ms`` may be: a record may wait that long before it is sent.
 MAX_LINGER_MS = 1000.0
+#: The longest ``broker_unreachable_grace`` (10 minutes).
+MAX_BROKER_GRACE_MS = 600_000
 
 
 class Secret(str):
@@ -97,6 +99,13 @@ class Settings:
     worker_sink: bool = True
     # Standby copies of every table partition on other workers (faster failover).
     table_standby_replicas: int = 0
+    # Static consumer-group membership (Kafka's group.instance.id): a stable id per
+    # worker, e.g. the StatefulSet pod name, so that a restart within the session
+    # timeout keeps the worker's partitions without a rebalance. Empty: dynamic.
+    worker_id: str = ""
+    # How long the Kafka broker may be unreachable before /readyz answers 503
+    # (collector and worker); readiness comes back by itself once it answers again.
+    broker_unreachable_grace: str = "15s"
     # R25: how long an in-app event waits for its install (the spec says 10 minutes;
     # tests shorten it).
     event_hold: str = "10m"
@@ -125,6 +134,10 @@ class Settings:
     @property
     def decision_delay_ms(self) -> int:
         return parse_duration(self.decision_delay)
+
+    @property
+    def broker_unreachable_grace_s(self) -> float:
+        return parse_duration(self.broker_unreachable_grace) / 1000.0
 
     @property
     def event_hold_ms(self) -> int:
@@ -197,6 +210,12 @@ class Settings:
                 _cidrs(getattr(self, name))
             except ValueError as exc:
                 raise SettingsError(f"ATTRIB_{name.upper()}: {exc}") from exc
+        try:
+            grace_ms = parse_duration(self.broker_unreachable_grace)
+        except ValueError as exc:
+            raise SettingsError(f"ATTRIB_BROKER_UNREACHABLE_GRACE: {exc}") from exc
+        if not 0 <= grace_ms <= MAX_BROKER_GRACE_MS:
+            raise SettingsError("ATTRIB_BROKER_UNREACHABLE_GRACE: must be between 0s and 10m")
         if self.topic_partitions < 1:
             raise SettingsError("ATTRIB_TOPIC_PARTITIONS: must be at least 1")
         if not 0 <= self.collector_linger_ms <= MAX_LINGER_MS:

@@ -12,6 +12,7 @@ from prometheus_client import generate_latest
 
 from attrib import readiness
 from attrib.faust_app import app
+from attrib.ops import worker as _ops  # noqa: F401  (broker readiness check, consumer lag)
 
 
 def _recovery_check() -> tuple[bool, str]:

@@ -9,5 +9,4 @@ a new file. The modules around them:
 - :mod:`attrib.avro.schemas`: loading a schema directory (``SchemaSet``),
 - :mod:`attrib.avro.compat`: the evolution rule (``check_compatible``),
 - :mod:`attrib.avro.records`: record-name constants and the topic -> record map,
-- :mod:`attrib.avro.faust_codecs`: Faust codecs ``avro-<record>``.
 """

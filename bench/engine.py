@@ -41,11 +41,12 @@ from rocksdict import AccessType, Rdict
 
 from attrib.avro import codec
 from attrib.config import validate_app_config
+from attrib.engine import wire
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key, touch_record_key
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings, load_settings
-from attrib.topics import TopicSpec, topic_specs
+from attrib.topics import INPUTS, TopicSpec, topic_specs
 
 APP = "bench.app"
 UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile"
@@ -258,6 +259,30 @@ class Worker:
         self.proc.wait(timeout=120)
 
 
+async def records_produced(settings: Settings) -> int:
+    """Records in every topic of this run except the five inputs: outputs, the
+    worker's internal topics and changelogs, dead letters (a machine-independent
+    measure of what the engine writes per input record)."""
+    consumer = make_consumer(settings)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        names = [
+            t
+            for t in cluster.topics()
+            if (t.startswith(settings.topic_prefix) or t.startswith(settings.faust_app_id))
+            and t not in {settings.topic(n) for n in (*INPUTS, "app-config", "bench-passthrough")}
+        ]
+        tps = [TopicPartition(t, p) for t in names for p in cluster.partitions_for_topic(t) or ()]
+        if not tps:
+            return 0
+        ends = await consumer.end_offsets(tps)
+        starts = await consumer.beginning_offsets(tps)
+        return sum(ends[tp] - starts[tp] for tp in tps)
+    finally:
+        await consumer.stop()
+
+
 def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -295,6 +320,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=100, help="installs/s offered for latency")
     parser.add_argument("--seconds", type=int, default=15, help="length of the latency run")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
     args = parser.parse_args()
 
     base = load_settings()
@@ -319,6 +345,7 @@ async def main() -> None:
     progress("ceiling: raw aiokafka pass-through")
     ceiling_rps = await ceiling(settings, total)
 
+    inputs_before = await records_produced(settings)
     progress("backlog: one worker process")
     profile = tmp / "worker.prof" if args.profile else None
     worker = Worker(settings, profile=profile)
@@ -331,6 +358,7 @@ async def main() -> None:
 
     progress("waiting until the worker is idle (index caught up)")
     worker.wait_idle()
+    produced = await records_produced(settings) - inputs_before
     progress(f"latency: {args.rate} installs/s for {args.seconds}s")
     latencies: list[float] = []
     producer = make_producer(settings)
@@ -361,15 +389,18 @@ async def main() -> None:
             latencies.append(a["decided_time"] - a["received_time"])
     worker.stop()
     tables_dir = tmp / "worker" / "tables"
-    stores = [p for p in tables_dir.rglob("touches-by-key-*.db") if p.is_dir()]
+    stores = [p for p in tables_dir.rglob("touches-*.db") if p.is_dir()]
     index_bytes = sum(du(p) for p in stores)
     logical_bytes = 0
     index_keys = 0
+    index_entries = 0
     for path in stores:
         db = Rdict(str(path), access_type=AccessType.read_only())
         for k, v in db.items():
             logical_bytes += len(k) + len(v)
-            index_keys += 1
+            if k[:1].isalpha():  # an index key (not the expiry index, not Faust's offset)
+                index_keys += 1
+                index_entries += len(wire.decode(v, "TouchList")["entries"])
         db.close()
 
     print()
@@ -381,6 +412,8 @@ async def main() -> None:
     print(f"{'worker backlog, records/s':<44}{records_ps:>14,.0f}")
     print(f"{'worker backlog, decisions/s':<44}{decisions_ps:>14,.0f}")
     print(f"{'ratio worker / ceiling':<44}{records_ps / ceiling_rps:>14.1%}")
+    label = "Kafka records produced per input record"
+    print(f"{label:<44}{produced / total:>14.2f}")
     if latencies:
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}/s, ms"
@@ -390,10 +423,16 @@ async def main() -> None:
     per_touch = logical_bytes / max(1, len(touches))
     print(f"{'index key+value bytes per indexed touch':<44}{per_touch:>14,.0f}")
     print(f"{'index keys':<44}{index_keys:>14,}")
+    print(f"{'index entries (touch x key kept)':<44}{index_entries:>14,}")
+    per_entry = index_bytes / max(1, index_entries)
+    print(f"{'RocksDB bytes on disk per index entry':<44}{per_entry:>14,.0f}")
     if profile is not None and profile.exists():
         print("\nworker profile (top 25 by own time):")
         pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"kept {tmp}")
 
 
 if __name__ == "__main__":

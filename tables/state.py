@@ -35,6 +35,10 @@ V = TypeVar("V")
 _DELETED: Any = object()
 
 
+class _Raw(bytes):
+    """A value written as is (an index entry of the table's own), not encoded."""
+
+
 class Backend(Protocol):
     """Bytes of one table, per partition."""
 
@@ -111,6 +115,13 @@ class TableState(Generic[V]):
         raw = self.backend.get(partition, key)
         return None if raw is None else self._decode(raw)
 
+    def get_raw(self, partition: int, key: bytes) -> bytes | None:
+        """The bytes of a key written with :meth:`put_raw` (a secondary index entry)."""
+        cached = self._cache.get((partition, key))
+        if cached is not None:
+            return None if cached is _DELETED else bytes(cached)
+        return self.backend.get(partition, key)
+
     def __contains__(self, item: tuple[int, bytes]) -> bool:
         return self.get(*item) is not None
 
@@ -119,6 +130,10 @@ class TableState(Generic[V]):
 
     def delete(self, partition: int, key: bytes) -> None:
         self._cache[(partition, key)] = _DELETED
+
+    def put_raw(self, partition: int, key: bytes, raw: bytes) -> None:
+        """Write bytes as they are (a secondary index entry); never read back as a value."""
+        self._cache[(partition, key)] = _Raw(raw)
 
     def put_or_delete(self, partition: int, key: bytes, value: V | None) -> None:
         """``put`` a value, ``delete`` on ``None`` (an empty list is stored as ``None``)."""
@@ -136,7 +151,13 @@ class TableState(Generic[V]):
         changes: dict[int, dict[bytes, bytes | None]] = {}
         encode = self._encode
         for (partition, key), value in self._cache.items():
-            changes.setdefault(partition, {})[key] = None if value is _DELETED else encode(value)
+            if value is _DELETED:
+                encoded = None
+            elif isinstance(value, _Raw):
+                encoded = bytes(value)
+            else:
+                encoded = encode(value)
+            changes.setdefault(partition, {})[key] = encoded
         self._cache.clear()
         return changes
 

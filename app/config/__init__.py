@@ -15,7 +15,7 @@ from attrib.config.model import (
     Postback,
     PushEndpoint,
 )
-from attrib.config.validation import validate_app_config, validate_app_id
+from attrib.config.validation import config_from_json_dict, validate_app_config, validate_app_id
 
 __all__ = [
     "LIFETIME",
@@ -29,6 +29,7 @@ __all__ = [
     "Postback",
     "PushEndpoint",
     "clamp_window",
+    "config_from_json_dict",
     "validate_app_config",
     "validate_app_id",
 ]

@@ -1,7 +1,7 @@
 """The stored form of an app's configuration: an immutable plain-data tree.
 
 Instances come from :func:`attrib.config.validation.validate_app_config` (or
-:meth:`AppConfig.from_json_dict`, which goes through it), so holding one means
+:func:`attrib.config.validation.config_from_json_dict`, which goes through it), so holding one means
 holding a valid configuration with every default filled.
 
 Durations are kept twice: as written (``"7d"``, what the admin API returns)
@@ -252,26 +252,6 @@ class AppConfig:
         return json.dumps(
             self.to_json_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
-
-    @classmethod
-    def from_json_dict(cls, document: object) -> AppConfig:
-        """Rebuild a stored configuration; it must carry ``app_id`` and ``sdk_key``.
-
-        The document is validated like an admin PUT, so a stored record that
-        no longer satisfies the rules raises :class:`~attrib.config.ConfigError`
-        instead of producing an inconsistent object.
-        """
-        from attrib.config.errors import ConfigError
-        from attrib.config.validation import validate_app_config
-
-        if not isinstance(document, dict):
-            raise ConfigError("body", "expected a JSON object")
-        app_id = document.get("app_id")
-        if not isinstance(app_id, str):
-            raise ConfigError("app_id", "a stored configuration must name its app_id")
-        if "sdk_key" not in document:
-            raise ConfigError("sdk_key", "a stored configuration must carry its sdk_key")
-        return validate_app_config(app_id, document)
 
 
 __all__ = [

@@ -354,4 +354,27 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
-__all__ = ["APP_ID_PATTERN", "PLATFORMS", "validate_app_config", "validate_app_id"]
+def config_from_json_dict(document: object) -> AppConfig:
+    """Rebuild a stored configuration; it must carry ``app_id`` and ``sdk_key``.
+
+    The document is validated like an admin PUT, so a stored record that no
+    longer satisfies the rules raises :class:`~attrib.config.ConfigError`
+    instead of producing an inconsistent object.
+    """
+    if not isinstance(document, dict):
+        raise ConfigError("body", "expected a JSON object")
+    app_id = document.get("app_id")
+    if not isinstance(app_id, str):
+        raise ConfigError("app_id", "a stored configuration must name its app_id")
+    if "sdk_key" not in document:
+        raise ConfigError("sdk_key", "a stored configuration must carry its sdk_key")
+    return validate_app_config(app_id, document)
+
+
+__all__ = [
+    "APP_ID_PATTERN",
+    "PLATFORMS",
+    "config_from_json_dict",
+    "validate_app_config",
+    "validate_app_id",
+]

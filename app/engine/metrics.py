@@ -55,3 +55,18 @@ CONSUMER_LAG = Gauge(
     "Records of an input partition not yet read by this worker's intake",
     ["topic", "partition"],
 )
+HOP_DELAY = Histogram(
+    "attrib_envelope_delay_seconds",
+    "From an internal envelope's Kafka timestamp to the start of its processing, by topic",
+    ["topic"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+def observe_delay(message: object) -> None:
+    """Record how long an envelope waited between its producer and its agent."""
+    import time
+
+    timestamp = getattr(message, "timestamp", None)  # Faust's: seconds
+    if timestamp:
+        HOP_DELAY.labels(getattr(message, "topic", "?")).observe(max(0.0, time.time() - timestamp))

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from attrib.avro import codec
-from attrib.config import AppConfig, ConfigError
+from attrib.config import AppConfig, ConfigError, config_from_json_dict
 
 RECORD_NAME = "AppConfig"
 
@@ -59,7 +59,7 @@ def decode_version(key: bytes | None, value: bytes) -> AppConfigVersion:
         raise UnreadableRecord(f"record of app {app_id!r} under key {key!r}")
     try:
         document = json.loads(record["config_json"])
-        config = AppConfig.from_json_dict(document)
+        config = config_from_json_dict(document)
     except (ValueError, ConfigError) as exc:
         raise UnreadableRecord(f"configuration of app {app_id!r} is not valid: {exc}") from exc
     if config.app_id != app_id:

@@ -30,15 +30,3 @@ def event_time_problem(event_time: int, received_time: int) -> str | None:
     if received_time - event_time > MAX_PAST_MS:
         return "timestamp more than 400d in the past"
     return None
-
-
-def decision_due(install_arrival_ms: int, decision_delay_ms: int) -> int:
-    """The processing time at which an install arrived at ``install_arrival_ms`` is decided (R4).
-
-    Every touch received before then is a candidate; later ones never change
-    the decision. Raises ``ValueError`` for a delay outside 0–60 s.
-    """
-    low, high = DECISION_DELAY_RANGE_MS
-    if not low <= decision_delay_ms <= high:
-        raise ValueError(f"decision_delay must be within 0-60s, got {decision_delay_ms}ms")
-    return install_arrival_ms + decision_delay_ms

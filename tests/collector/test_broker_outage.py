@@ -83,7 +83,9 @@ async def wait_for_topics(settings: Settings, within_s: float = 90.0) -> None:
 async def outage_client(
     isolated_settings: Settings, private_broker: KafkaBroker
 ) -> AsyncIterator[tuple[TestClient, Settings]]:
-    settings = dataclasses.replace(isolated_settings, kafka_bootstrap=private_broker.bootstrap)
+    settings = dataclasses.replace(
+        isolated_settings, kafka_bootstrap=private_broker.bootstrap, broker_unreachable_grace="3s"
+    )
     await wait_for_topics(settings)
     cache = AppConfigCache(settings)
     writer = AppRegistryWriter(settings, cache)
@@ -135,7 +137,14 @@ async def test_broker_down_is_503_with_retry_after_and_the_collector_recovers(
         assert response.headers["Retry-After"] == "5"
         assert (await response.json())["error"] == "broker_unavailable"
     assert errors_counted("installs") - errors_before == 2
-    assert (await client.get("/readyz")).status == 503
+    # Not ready once the broker has been unreachable for the grace (3 s), not before.
+    grace_s = settings.broker_unreachable_grace_s
+    while (response := await client.get("/readyz")).status == 200:
+        assert time.monotonic() - started < grace_s + 5, "still ready long after the grace"
+        await asyncio.sleep(0.2)
+    assert response.status == 503
+    assert time.monotonic() - started >= grace_s - 0.5
+    assert "unreachable" in (await response.json())["detail"]
 
     await asyncio.to_thread(private_broker.start)
     deadline = time.monotonic() + 90
@@ -148,6 +157,7 @@ async def test_broker_down_is_503_with_retry_after_and_the_collector_recovers(
         assert status == 503
         await asyncio.sleep(1)
     assert status == 202, "the collector did not recover after the broker came back"
+    assert (await client.get("/readyz")).status == 200  # ready again by itself
     landed = await TopicReader(settings).read("installs", 2, within_s=30)
     event_ids = [record.value["event_id"] for record in landed]
     assert "before" in event_ids

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from attrib.config import (
-    AppConfig,
     ConfigError,
     clamp_window,
+    config_from_json_dict,
     validate_app_config,
 )
 from attrib.config.limits import DAY_MS, HOUR_MS
@@ -235,11 +235,11 @@ def test_lookback_for_a_media_source_honours_its_override() -> None:
 
 def test_round_trip_through_the_json_document() -> None:
     config = validate_app_config("com.example", FULL)
-    again = AppConfig.from_json_dict(json.loads(json.dumps(config.to_json_dict())))
+    again = config_from_json_dict(json.loads(json.dumps(config.to_json_dict())))
     assert again == config
     assert again.to_json_dict() == config.to_json_dict()
     minimal = validate_app_config("m", MINIMAL)
-    assert AppConfig.from_json_dict(minimal.to_json_dict()) == minimal
+    assert config_from_json_dict(minimal.to_json_dict()) == minimal
 
 
 def test_canonical_json_is_sorted_and_compact() -> None:
@@ -251,10 +251,10 @@ def test_canonical_json_is_sorted_and_compact() -> None:
 def test_from_json_dict_requires_app_id_and_sdk_key() -> None:
     doc = validate_app_config("a", MINIMAL).to_json_dict()
     with pytest.raises(ConfigError) as info:
-        AppConfig.from_json_dict({k: v for k, v in doc.items() if k != "sdk_key"})
+        config_from_json_dict({k: v for k, v in doc.items() if k != "sdk_key"})
     assert info.value.field == "sdk_key"
     with pytest.raises(ConfigError) as info:
-        AppConfig.from_json_dict({k: v for k, v in doc.items() if k != "app_id"})
+        config_from_json_dict({k: v for k, v in doc.items() if k != "app_id"})
     assert info.value.field == "app_id"
 
 

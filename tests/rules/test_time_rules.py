@@ -8,7 +8,7 @@ import pytest
 from rules_builders import DAY, DEFAULTS, HOUR, MINUTE, T0, click, install
 
 from attrib.rules.decide import decide
-from attrib.rules.eventtime import MAX_FUTURE_MS, MAX_PAST_MS, decision_due, event_time_problem
+from attrib.rules.eventtime import MAX_FUTURE_MS, MAX_PAST_MS, event_time_problem
 
 
 def test_r1_decision_uses_event_time_not_receive_time() -> None:
@@ -55,18 +55,6 @@ def test_r3_timestamp_bounds(offset: int, problem: str | None) -> None:
 def test_r3_bounds_are_ten_minutes_and_four_hundred_days() -> None:
     assert MAX_FUTURE_MS == 10 * MINUTE
     assert MAX_PAST_MS == 400 * DAY
-
-
-def test_r4_decision_is_due_decision_delay_after_arrival() -> None:
-    assert decision_due(5_000, 1_000) == 6_000
-    assert decision_due(5_000, 0) == 5_000
-    assert decision_due(5_000, 60_000) == 65_000
-
-
-@pytest.mark.parametrize("delay", [-1, 60_001])
-def test_r4_decision_delay_outside_0_to_60s_is_refused(delay: int) -> None:
-    with pytest.raises(ValueError, match="decision_delay"):
-        decision_due(5_000, delay)
 
 
 def test_r4_a_touch_not_given_to_the_decision_does_not_change_it() -> None:

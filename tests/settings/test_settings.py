@@ -92,3 +92,17 @@ def test_collector_linger_is_a_bounded_number_of_milliseconds() -> None:
     for bad in ("soon", "-1", "1001", "nan", "inf"):
         with pytest.raises(SettingsError, match="ATTRIB_COLLECTOR_LINGER_MS"):
             load_settings(env={"ATTRIB_COLLECTOR_LINGER_MS": bad})
+
+
+def test_broker_grace_and_worker_id() -> None:
+    s = load_settings(env={"ATTRIB_BROKER_UNREACHABLE_GRACE": "2m", "ATTRIB_WORKER_ID": "w-3"})
+    assert s.broker_unreachable_grace_s == 120.0
+    assert s.worker_id == "w-3"
+    assert load_settings(env={}).broker_unreachable_grace_s == 15.0
+    assert load_settings(env={}).worker_id == ""  # dynamic membership unless set
+
+
+@pytest.mark.parametrize("value", ["11m", "soon", "-1s"])
+def test_broker_grace_out_of_range_is_named(value: str) -> None:
+    with pytest.raises(SettingsError, match="ATTRIB_BROKER_UNREACHABLE_GRACE"):
+        load_settings(env={"ATTRIB_BROKER_UNREACHABLE_GRACE": value})

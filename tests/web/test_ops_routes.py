@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -19,6 +22,8 @@ AUTH = {"Authorization": "Bearer test-admin-token"}
 async def test_readyz_is_503_until_the_cache_is_loaded(
     isolated_settings: Settings, app_config_topic: str
 ) -> None:
+    # No grace: not ready from the first failed broker probe (the default waits 15 s).
+    isolated_settings = dataclasses.replace(isolated_settings, broker_unreachable_grace="0s")
     cache = AppConfigCache(isolated_settings)
     writer = AppRegistryWriter(isolated_settings, cache)
     app = create_app(isolated_settings, cache=cache, writer=writer)
@@ -42,8 +47,14 @@ async def test_readyz_is_503_until_the_cache_is_loaded(
             assert (await client.get("/v1/apps/com.example", headers=AUTH)).status == 404
         finally:
             await cache.stop()
-        # A stopped cache has no broker connection: not ready any more.
-        assert (await client.get("/readyz")).status == 503
+        # A stopped cache has no broker connection: not ready any more once the
+        # background probe (every 0.2 s with no grace) has seen it.
+        deadline = asyncio.get_running_loop().time() + 3
+        while (response := await client.get("/readyz")).status == 200:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        assert response.status == 503
+        assert "broker" in (await response.json())["detail"]
 
 
 async def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:

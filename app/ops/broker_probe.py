@@ -1,0 +1,59 @@
+"""One question to the Kafka cluster: does any broker answer a metadata request?
+
+:class:`KafkaProbe` keeps one aiokafka client for the process's lifetime
+(bootstrapped on the first probe, reconnecting by itself after an outage)
+and answers ``True`` when the cluster's metadata came back within the
+timeout. It authenticates like every other client of the process
+(:func:`attrib.kafka.client.security_kwargs`), so wrong credentials count as
+unreachable too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka.client import AIOKafkaClient
+
+from attrib.kafka.client import security_kwargs
+from attrib.settings import Settings
+
+PROBE_TIMEOUT_S = 3.0
+
+
+class KafkaProbe:
+    def __init__(self, settings: Settings, *, timeout_s: float = PROBE_TIMEOUT_S) -> None:
+        self._settings = settings
+        self.timeout_s = timeout_s
+        self._client: AIOKafkaClient | None = None
+        self._bootstrapped = False
+
+    async def __call__(self) -> bool:
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                if self._client is None:
+                    self._client = AIOKafkaClient(
+                        client_id="attrib-broker-probe",
+                        request_timeout_ms=int(self.timeout_s * 1000),
+                        **security_kwargs(self._settings),
+                    )
+                if not self._bootstrapped:
+                    await self._client.bootstrap()
+                    self._bootstrapped = True
+                    return True
+                await self._client.fetch_all_metadata()
+                return True
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        self._bootstrapped = False
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+
+__all__ = ["PROBE_TIMEOUT_S", "KafkaProbe"]

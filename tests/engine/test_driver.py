@@ -1,0 +1,193 @@
+"""The engine's processors end to end through the broker-less driver (tests/engine/driver.py).
+
+Event-time correctness (R1): history imports and late sources decide as a
+replay in event-time order would; retention of devices and conversion data;
+the touch-index sweep keeps up with the write rate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attrib.config import validate_app_config
+from attrib.engine.partitioning import partition_for
+from attrib.identifiers import device_key, normalise_identifiers
+from attrib.keys import device_record_key
+from tests.engine.driver import EngineDriver
+from tests.engine.harness import event_record, install_record, session_record, touch_record
+
+APP = "com.example.driver"
+DAY = 86_400_000
+T0 = 1_780_000_000_000  # "today" of these tests
+CONFIG = validate_app_config(
+    APP,
+    {"platform": "android", "store_url": "https://play.google.com/store/apps/details?id=x"},
+)
+
+
+def driver(**kwargs: Any) -> EngineDriver:
+    return EngineDriver({APP: CONFIG}, start_ms=T0, **kwargs)
+
+
+def gaid() -> dict[str, str]:
+    return {"advertising_id": str(uuid.uuid4())}
+
+
+def click(ids: dict[str, str], at: int, *, received: int | None = None, **kw: Any) -> dict:
+    record = touch_record(APP, touch_time=at, ids=ids, ip=None, **kw)
+    record["received_time"] = at if received is None else received
+    return record
+
+
+def install(ids: dict[str, str], at: int, *, received: int = T0, **kw: Any) -> dict:
+    record = install_record(APP, install_time=at, ids=ids, received_time=received, **kw)
+    record["ip"] = None
+    return record
+
+
+def todays_traffic(d: EngineDriver, n: int = 40) -> None:
+    """Clicks of other devices at today's time: every partition's event time is today."""
+    d.pipe("clicks", [click(gaid(), T0) for _ in range(n)])
+
+
+def test_a_click_then_its_install_is_attributed_and_files_conversion_data() -> None:
+    d = driver()
+    ids = gaid()
+    d.pipe("clicks", [click(ids, T0 - 60_000, media_source="netA")])
+    d.pipe("installs", [install(ids, T0)])
+    assert d.read("attributions") == []  # the install waits decision_delay (R4)
+    d.advance(1_000)
+    [decision] = d.read("attributions")
+    assert (decision["media_source"], decision["match_type"]) == ("netA", "id")
+    assert b'"media_source":"netA"' in (d.conversion_answer(APP, ids["advertising_id"]) or b"")
+
+
+def test_history_import_decides_as_in_event_time_order() -> None:
+    """A click 41 days ago and its install 40 days ago, received today while the
+    app has today's traffic: attributed, not organic (touches are kept for a
+    horizon after their reception, not only in event time)."""
+    d = driver()
+    todays_traffic(d)
+    ids = gaid()
+    d.pipe("clicks", [click(ids, T0 - 41 * DAY, received=T0, media_source="netH")])
+    d.pipe("installs", [install(ids, T0 - 40 * DAY)])
+    d.advance(1_000)
+    [decision] = d.read("attributions")
+    assert decision["media_source"] == "netH"
+    assert decision["conversion_type"] == "install"
+
+
+def test_a_reattribution_builds_on_a_forty_day_old_imported_install() -> None:
+    d = driver()
+    todays_traffic(d)
+    ids = gaid()
+    d.pipe("clicks", [click(ids, T0 - 41 * DAY, received=T0, media_source="netH")])
+    d.pipe("installs", [install(ids, T0 - 40 * DAY)])
+    d.advance(1_000)
+    d.pipe("clicks", [click(ids, T0 - 3_600_000, media_source="netR", is_retargeting=True)])
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    first, second = d.read("attributions")
+    assert first["media_source"] == "netH"
+    assert (second["conversion_type"], second["media_source"]) == ("reattribution", "netR")
+
+
+def test_a_reengagement_of_a_device_installed_forty_days_ago() -> None:
+    d = driver()
+    ids = gaid()
+    d.pipe("installs", [install(ids, T0 - 40 * DAY)])
+    d.advance(1_000)
+    d.pipe("clicks", [click(ids, T0 - 60_000, media_source="netR", is_retargeting=True)])
+    d.pipe("sessions", [session_record(APP, session_time=T0, ids=ids)])
+    d.advance(1_000)
+    [reengagement] = d.read("reengagements")
+    assert reengagement["media_source"] == "netR"
+
+
+def test_an_untouched_device_is_forgotten_after_the_retention_in_both_clocks() -> None:
+    d = driver(retention_ms=2 * DAY)
+    ids = gaid()
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    key = device_record_key(APP, device_key(normalise_identifiers(ids)) or "")
+    assert d.device_state(APP, key.decode().split("|", 1)[1]) is not None
+    # Three days later in processing time, but nothing newer in event time: kept.
+    d.advance(3 * DAY)
+    d.sweep()
+    assert d.device_state(APP, key.decode().split("|", 1)[1]) is not None
+    # Event time moves on too (another device of the same partition is active): forgotten.
+    partition = partition_for(key, d.topics.partitions)
+    other = _device_on(partition, d.topics.partitions)
+    d.pipe("events", [event_record(APP, event_time=T0 + 3 * DAY, ids=other)])
+    d.sweep()
+    assert d.device_state(APP, key.decode().split("|", 1)[1]) is None
+    assert d.conversion_answer(APP, ids["advertising_id"]) is None
+
+
+def test_conversion_data_written_recently_is_kept() -> None:
+    d = driver(retention_ms=2 * DAY)
+    ids = gaid()
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    d.advance(DAY)
+    d.sweep()
+    assert d.conversion_answer(APP, ids["advertising_id"]) is not None
+
+
+def _device_on(partition: int, partitions: int) -> dict[str, str]:
+    while True:
+        ids = gaid()
+        key = device_record_key(APP, device_key(normalise_identifiers(ids)) or "")
+        if partition_for(key, partitions) == partition:
+            return ids
+
+
+def test_the_index_sweep_keeps_up_with_the_write_rate() -> None:
+    """A day of new keys per step for 60 days: the index holds about the last 30 days
+    (the id and referrer horizon), never all of them."""
+    d = driver()
+    per_day = 50
+    for _ in range(60):
+        d.pipe("clicks", [click(gaid(), d.clock()) for _ in range(per_day)])
+        d.advance(DAY)
+    # Each click is filed under a referrer and an id key (no fingerprint: no IP).
+    written = 60 * per_day * 2
+    assert 30 * per_day * 2 <= d.index_keys() <= 32 * per_day * 2 < written
+    # The expiry index holds one entry per live key, give or take a day's writes.
+    assert d.index_keys(expiry=True) <= 33 * per_day * 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    ctit_minutes=st.lists(st.integers(1, 6 * 24 * 60), min_size=1, max_size=5),
+    order=st.randoms(use_true_random=False),
+    install_at=st.integers(0, 5),
+)
+def test_any_arrival_order_within_decision_delay_decides_as_event_time_order(
+    ctit_minutes: list[int], order: Any, install_at: int
+) -> None:
+    ids = gaid()
+    touches = [
+        click(ids, T0 - m * 60_000, media_source=f"net{i}", touch_id=f"t{i}")
+        for i, m in enumerate(ctit_minutes)
+    ]
+
+    def decide(arrivals: list[dict]) -> tuple:
+        d = driver(decision_delay_ms=1_000)
+        for item in arrivals:
+            d.pipe("installs" if "event_id" in item else "clicks", [item])
+            d.advance(100)  # every arrival inside the install's decision_delay
+        d.advance(1_000)
+        [decision] = d.read("attributions")
+        return decision["media_source"], decision["touch_id"], decision["match_type"]
+
+    the_install = install(ids, T0)
+    in_event_time = [*sorted(touches, key=lambda t: t["touch_time"]), the_install]
+    shuffled = list(touches)
+    order.shuffle(shuffled)
+    shuffled.insert(min(install_at, len(shuffled)), the_install)
+    assert decide(shuffled) == decide(in_event_time)
