@@ -67,9 +67,9 @@ async def test_repeated_install_event_is_posted_once(isolated_settings, receiver
         await asyncio.sleep(3.0)  # time for a second decision's deliveries, were there one
         found = await wait_deliveries(settings, 2)
         delivered = metric_value(
-            worker, "attrib_delivery_attempts_total", 'kind="install",outcome="delivered"'
+            worker, "attrib_postback_attempts_total", 'kind="install",status="delivered"'
         )
-        latency_count = metric_value(worker, "attrib_delivery_latency_seconds_count", 'kind="push"')
+        latency_count = metric_value(worker, "attrib_postback_latency_seconds_count", 'kind="push"')
     finally:
         await asyncio.to_thread(worker.stop)
     assert len(network.seen) == 1, worker.log_tail()
