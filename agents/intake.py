@@ -92,6 +92,7 @@ class Intake(Service):
                 RECORDS_CONSUMED.labels(tp.topic).inc(len(messages))
             INTAKE_RECORDS.labels("accepted").inc(len(records) - counts.refused)
             INTAKE_RECORDS.labels("refused").inc(counts.refused)
+            INTAKE_RECORDS.labels("misplaced").inc(counts.misplaced)
             # Pipelined: the next batch is fetched and routed while this one's
             # records are on their way; offsets are committed in batch order, each
             # only once its batch (and every batch before it) was acknowledged.

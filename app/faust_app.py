@@ -66,7 +66,13 @@ def create_app(settings: Settings) -> faust.App:
         table_standby_replicas=settings.table_standby_replicas,
         consumer_group_instance_id=settings.worker_id or None,  # static membership
         stream_wait_empty=False,
-        autodiscover=["attrib.views", "attrib.tables", "attrib.agents", "attrib.sink_service"],
+        autodiscover=[
+            "attrib.views",
+            "attrib.tables",
+            "attrib.agents",
+            "attrib.sink_service",
+            "attrib.delivery_service",
+        ],
         origin="attrib.faust_app",
         loghandlers=[],
     )

@@ -115,6 +115,16 @@ class Settings:
     # in event time, is forgotten: the longest re-attribution window (730d) plus the
     # longest inactivity period (30d) by default.
     device_retention: str = "760d"
+    # Postbacks and push (R35, R36; docs/operations.md, Delivery).
+    # Run the delivery stage inside the worker ("false": run `attrib deliver` separately).
+    worker_deliver: bool = True
+    # Delays before each retry, after the previous attempt (R35); tests shorten them.
+    delivery_retry_schedule: str = "1m,5m,15m,30m,60m"
+    delivery_timeout: str = "10s"
+    # Networks no delivery may reach, checked on the resolved address of every connection.
+    delivery_blocked_networks: str = "169.254.0.0/16,fe80::/10,fd00:ec2::254/128"
+    delivery_max_in_flight: int = 256
+    delivery_max_per_host: int = 16
 
     # ---- derived values -------------------------------------------------
     @property
@@ -136,6 +146,20 @@ class Settings:
     @property
     def device_retention_ms(self) -> int:
         return parse_duration(self.device_retention)
+
+    @property
+    def delivery_timeout_ms(self) -> int:
+        return parse_duration(self.delivery_timeout)
+
+    @property
+    def delivery_retry_delays_ms(self) -> tuple[int, ...]:
+        return tuple(
+            parse_duration(p) for p in self.delivery_retry_schedule.split(",") if p.strip()
+        )
+
+    @property
+    def delivery_blocked(self) -> tuple[Any, ...]:
+        return _cidrs(self.delivery_blocked_networks)
 
     @property
     def trusted_proxies(self) -> tuple[Any, ...]:
@@ -166,7 +190,22 @@ class Settings:
                 raise SettingsError(f"ATTRIB_{name.upper()}: must be at least {low // 1000}s")
         if not 0.05 <= self.index_sweep_interval_s <= 3600:
             raise SettingsError("ATTRIB_INDEX_SWEEP_INTERVAL_S: must be between 0.05 and 3600")
-        for name in ("trusted_proxy_cidrs", "trusted_s2s_cidrs"):
+        try:
+            delays = self.delivery_retry_delays_ms
+        except ValueError as exc:
+            raise SettingsError(f"ATTRIB_DELIVERY_RETRY_SCHEDULE: {exc}") from exc
+        if any(d <= 0 for d in delays):
+            raise SettingsError("ATTRIB_DELIVERY_RETRY_SCHEDULE: every delay must be positive")
+        try:
+            timeout = self.delivery_timeout_ms
+        except ValueError as exc:
+            raise SettingsError(f"ATTRIB_DELIVERY_TIMEOUT: {exc}") from exc
+        if not 1 <= timeout <= 600_000:
+            raise SettingsError("ATTRIB_DELIVERY_TIMEOUT: must be between 1ms and 10m")
+        for name in ("delivery_max_in_flight", "delivery_max_per_host"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"ATTRIB_{name.upper()}: must be at least 1")
+        for name in ("trusted_proxy_cidrs", "trusted_s2s_cidrs", "delivery_blocked_networks"):
             try:
                 _cidrs(getattr(self, name))
             except ValueError as exc:

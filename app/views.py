@@ -11,7 +11,7 @@ from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
 from attrib import readiness
-from attrib.faust_app import app
+from attrib.faust_app import app, settings
 from attrib.ops import worker as _ops  # noqa: F401  (broker readiness check, consumer lag)
 
 
@@ -66,7 +66,17 @@ class ConversionData(View):
         from attrib.engine.conversion import conversion_key
         from attrib.tables.conversion_data import conversion_table
         from attrib.tables.values import answer_of
+        from attrib.web.internal import HEADER, is_internal
 
+        if not is_internal(settings, request.headers.get(HEADER)):
+            return self.json(
+                {
+                    "error": "unauthorized",
+                    "detail": "conversion data is answered through the collector "
+                    "(GET /v1/sdk/{app_id}/conversion-data with the SDK key)",
+                },
+                status=401,
+            )
         device_id = request.query.get("device_id", "").strip()
         if not device_id:
             return self.json(

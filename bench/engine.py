@@ -104,6 +104,22 @@ def make_records(installs: int, touches_per_install: int, t0: int) -> tuple[list
     return touches, install_records
 
 
+def live_touch(i: int) -> dict[str, Any]:
+    """A click of a device no install names, timed now (the steady phase's load)."""
+    gaid = str(uuid.uuid4())
+    at = now_ms()
+    return {
+        **make_records(1, 1, at)[0][0],
+        "touch_id": f"live{i}-{uuid.uuid4().hex[:8]}",
+        "touch_type": "click",
+        "device_key": f"advertising_id:{gaid}",
+        "advertising_id": gaid,
+        "ip": f"192.0.{i % 250}.{(i // 250) % 250}",
+        "touch_time": at,
+        "received_time": at,
+    }
+
+
 def install(i: int, gaid: str, ip: str, t0: int, received: int | None = None) -> dict[str, Any]:
     return {
         "event_id": f"e{i}-{uuid.uuid4().hex[:8]}",
@@ -319,6 +335,9 @@ async def main() -> None:
     parser.add_argument("--per-install", type=int, default=10)
     parser.add_argument("--rate", type=int, default=100, help="installs/s offered for latency")
     parser.add_argument("--seconds", type=int, default=15, help="length of the latency run")
+    parser.add_argument(
+        "--touch-rate", type=int, default=0, help="clicks/s offered beside the installs"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
     args = parser.parse_args()
@@ -359,16 +378,27 @@ async def main() -> None:
     progress("waiting until the worker is idle (index caught up)")
     worker.wait_idle()
     produced = await records_produced(settings) - inputs_before
-    progress(f"latency: {args.rate} installs/s for {args.seconds}s")
+    progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")
     latencies: list[float] = []
     producer = make_producer(settings)
     await producer.start()
     try:
         sent = 0
+        touches_sent = 0
         latency_ids: set[str] = set()
         start = time.perf_counter()
         while time.perf_counter() - start < args.seconds:
-            due = int((time.perf_counter() - start) * args.rate)
+            elapsed = time.perf_counter() - start
+            due = int(elapsed * args.rate)
+            touches_due = int(elapsed * args.touch_rate)
+            while touches_sent < touches_due:
+                touch = live_touch(touches_sent)
+                await producer.send(
+                    settings.topic("clicks"),
+                    codec.encode("Touch", touch),
+                    key=touch_record_key(APP, touch["device_key"], touch["touch_id"]),
+                )
+                touches_sent += 1
             while sent < due:
                 rec = install(10_000_000 + sent, str(uuid.uuid4()), "10.9.9.9", now_ms(), now_ms())
                 latency_ids.add(rec["event_id"])
@@ -416,7 +446,7 @@ async def main() -> None:
     print(f"{label:<44}{produced / total:>14.2f}")
     if latencies:
         for p in (50, 99):
-            label = f"decision latency p{p} at {args.rate}/s, ms"
+            label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"
             print(f"{label:<44}{pct(latencies, p):>14,.0f}")
     per_touch = index_bytes / max(1, len(touches))
     print(f"{'RocksDB bytes on disk per indexed touch':<44}{per_touch:>14,.0f}")

@@ -27,7 +27,7 @@ REPORTS: dict[str, str] = {
     "retention": "Day 1/3/7/14/30 retention by install day and media source.",
     "ctit": "Click-to-install time buckets per media source and site.",
     "fraud": "Blocked installs and rejected touches by reason and source.",
-    "postbacks": "Postback delivery success, retries, dead deliveries, latency per host.",
+    "postbacks": "Deliveries per network, kind and host: outcomes, retries, latency.",
 }
 
 EARLIEST = date(1970, 1, 1)

@@ -5,7 +5,9 @@ data set through the collector (attrib.demo.scenario: several media sources,
 impressions, organic installs, fraud, reinstalls, retargeting, sessions,
 purchases, event times over the past weeks), waits until everything is
 decided and in ClickHouse, and prints the overview, retention, ctit and fraud
-reports of that app.
+reports of that app. A small receiver on loopback (attrib.demo.receiver)
+plays the networks and the advertiser: the app's postbacks and push endpoint
+point at it, and the demo prints the postbacks report of real deliveries.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def demo(app_id: str | None, url: str | None, rate: float, timeout: float, fmt: 
     """Send a realistic demo data set through the local stack and print its reports."""
     from attrib.analytics.clickhouse import connect
     from attrib.analytics.formatting import render
+    from attrib.demo.receiver import DemoReceiver
     from attrib.demo.run import DemoError, run
     from attrib.settings import load_settings
 
@@ -42,6 +45,8 @@ def demo(app_id: str | None, url: str | None, rate: float, timeout: float, fmt: 
     line = ProgressLine(sys.stderr)
     click.echo(f"attrib demo: app {app_id}, collector {url}, ClickHouse {settings.clickhouse_url}")
     started = time.monotonic()
+    receiver = DemoReceiver()
+    receiver.start()
     try:
         client = connect(settings)
         _, results = run(
@@ -53,6 +58,7 @@ def demo(app_id: str | None, url: str | None, rate: float, timeout: float, fmt: 
             timeout=timeout,
             progress=line.update,
             done=line.done,
+            receiver=receiver,
         )
     except (DemoError, OSError) as exc:
         line.done("")
@@ -62,6 +68,8 @@ def demo(app_id: str | None, url: str | None, rate: float, timeout: float, fmt: 
         line.done("")
         click.echo(f"demo failed: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
+    finally:
+        receiver.stop()
     click.echo(f"everything decided and in ClickHouse after {time.monotonic() - started:.0f}s\n")
     for name, result in results.items():
         if fmt == "table":

@@ -2,8 +2,9 @@
 
 The decision lives in the workers' ``conversion-data`` table, so the
 collector checks the SDK key (the workers do not know it) and forwards the
-request to a worker (``ATTRIB_WORKER_URL``), which routes it on to the
-worker owning the device's key. A worker that cannot be reached is a 503
+request to a worker (``ATTRIB_WORKER_URL``) with the internal credential
+(:mod:`attrib.web.internal`), which routes it on to the worker owning the
+device's key. A worker that cannot be reached is a 503
 with ``Retry-After``: the SDK asks again.
 """
 
@@ -18,6 +19,7 @@ from aiohttp import web
 from attrib.collector.access import RETRY_AFTER, authorised_app
 from attrib.web.errors import ApiError
 from attrib.web.handlers import api_route
+from attrib.web.internal import HEADER, internal_credential
 from attrib.web.keys import SETTINGS
 
 CONVERSION_PATH: Final = "/v1/sdk/{app_id}/conversion-data"
@@ -33,7 +35,10 @@ async def conversion_data(request: web.Request) -> web.Response:
     base = request.app[SETTINGS].worker_url.rstrip("/")
     url = f"{base}/v1/sdk/{app_id}/conversion-data"
     try:
-        async with request.app[HTTP_CLIENT].get(url, params={"device_id": device_id}) as resp:
+        headers = {HEADER: internal_credential(request.app[SETTINGS])}
+        async with request.app[HTTP_CLIENT].get(
+            url, params={"device_id": device_id}, headers=headers
+        ) as resp:
             body = await resp.read()
             status = resp.status
     except (aiohttp.ClientError, TimeoutError) as exc:

@@ -85,11 +85,19 @@ COHORT_OFFSETS = (18, 16, 14, 12, 10, 8)  # install days: this many days before 
 SESSION_SHARE = {1: 0.45, 3: 0.3, 7: 0.2, 14: 0.12, 30: 0.1}
 PURCHASE_SHARE = 0.3
 PRICES = ("0.99", "4.99", "9.99", "19.99")
+#: The key the demo's push endpoint signs with (its receiver checks it).
+DEMO_PUSH_SECRET = "demo-push-secret"
 
 
-def demo_config() -> dict[str, Any]:
-    """The demo app's configuration (http-api.md admin body)."""
-    return {
+def demo_config(receiver_url: str | None = None) -> dict[str, Any]:
+    """The demo app's configuration (http-api.md admin body).
+
+    With ``receiver_url`` (``attrib demo``'s loopback receiver), the postbacks
+    and a push endpoint point there, so that the demo shows real deliveries.
+    """
+    google = f"{receiver_url}/google" if receiver_url else "https://postbacks.google.example"
+    facebook = f"{receiver_url}/facebook" if receiver_url else "https://postbacks.facebook.example"
+    config: dict[str, Any] = {
         "platform": "android",
         "store_url": "https://play.google.com/store/apps/details?id=com.attrib.demo",
         "attribution": {
@@ -105,20 +113,23 @@ def demo_config() -> dict[str, Any]:
         "postbacks": [
             {
                 "media_source": "googleadwords_int",
-                "install_url": "https://postbacks.google.example/install?gclid={clickid}&ts={install_unix_ts}",
-                "event_url": "https://postbacks.google.example/event?e={event_name}&v={revenue}&c={currency}",
+                "install_url": google + "/install?gclid={clickid}&ts={install_unix_ts}",
+                "event_url": google + "/event?e={event_name}&v={revenue}&c={currency}",
                 "events": ["purchase"],
                 "event_window": "lifetime",
             },
             {
                 "media_source": "facebook_ads",
-                "install_url": "https://postbacks.facebook.example/i?adid={advertising_id}&m={match_type}",
-                "event_url": "https://postbacks.facebook.example/e?adid={advertising_id}&e={event_name}",
+                "install_url": facebook + "/i?adid={advertising_id}&m={match_type}",
+                "event_url": facebook + "/e?adid={advertising_id}&e={event_name}",
                 "events": ["purchase"],
                 "event_window": "7d",
             },
         ],
     }
+    if receiver_url:
+        config["push_endpoints"] = [{"url": f"{receiver_url}/push", "secret": DEMO_PUSH_SECRET}]
+    return config
 
 
 @dataclass

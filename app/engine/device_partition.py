@@ -359,14 +359,23 @@ class DevicePartition:
                 answer["key"],
                 answer["touches"],
             )
-            pending_table.put_or_delete(partition, key, entries or None)
             if done is not None:
-                completed.append((key, done))
+                # A session waits for an install of its device that arrived before it.
+                entries, held = pending.hold_behind_installs(entries, done)
+                if not held:
+                    completed.append((key, done))
+            pending_table.put_or_delete(partition, key, entries or None)
         for key, done in completed:
             if done["kind"] == pending.SESSION:
                 self._decide_session(partition, key, done, now_ms, outbox)
-            else:
-                self._decide_install(partition, key, done, now_ms, outbox)
+                continue
+            self._decide_install(partition, key, done, now_ms, outbox)
+            # Sessions that waited for this install are applied after it, in order.
+            remaining, ready = pending.released_sessions(pending_table.get(partition, key) or [])
+            if ready:
+                pending_table.put_or_delete(partition, key, remaining or None)
+                for session in ready:
+                    self._decide_session(partition, key, session, now_ms, outbox)
         # Events that waited for these decisions (R24, R25): attributed once
         # nothing more is in flight for their device.
         for key in dict.fromkeys(key for key, _ in completed):

@@ -48,7 +48,10 @@ DEVICES_EXPIRED = Counter(
     ["table"],
 )
 INTAKE_RECORDS = Counter(
-    "attrib_intake_records_total", "Input records read by the intake, by outcome", ["outcome"]
+    "attrib_intake_records_total",
+    "Input records read by the intake, by outcome: accepted, refused (dead-lettered), "
+    "misplaced (read on another partition than their key's, routed to the right one)",
+    ["outcome"],
 )
 CONSUMER_LAG = Gauge(
     "attrib_intake_lag_records",

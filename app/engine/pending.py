@@ -77,3 +77,43 @@ def record_answer(
             return pending[:i] + pending[i + 1 :], updated
         return [*pending[:i], updated, *pending[i + 1 :]], None
     return pending, None
+
+
+def _complete(entry: PendingInstall) -> bool:
+    return len(entry["answered"]) == len(entry["keys"])
+
+
+def hold_behind_installs(
+    pending: list[PendingInstall], done: PendingInstall
+) -> tuple[list[PendingInstall], bool]:
+    """A completed session waits while an install of its device that arrived before
+    it is still pending (the session is applied after that install's decision).
+
+    Returns the list with ``done`` kept in it (answered) and True when it must
+    wait, else the list unchanged and False.
+    """
+    if done["kind"] != SESSION:
+        return pending, False
+    if any(p["kind"] == INSTALL and p["arrived_ms"] <= done["arrived_ms"] for p in pending):
+        return [*pending, done], True
+    return pending, False
+
+
+def released_sessions(
+    pending: list[PendingInstall],
+) -> tuple[list[PendingInstall], list[PendingInstall]]:
+    """Completed sessions no earlier pending install holds back any more, in arrival
+    order: ``(still pending, to decide now)``."""
+    ready: list[PendingInstall] = []
+    remaining: list[PendingInstall] = []
+    blocked = False
+    for entry in sorted(pending, key=lambda e: e["arrived_ms"]):
+        if entry["kind"] == SESSION and _complete(entry) and not blocked:
+            ready.append(entry)
+            continue
+        remaining.append(entry)
+        if entry["kind"] == INSTALL:
+            blocked = True
+    if not ready:
+        return pending, []
+    return remaining, ready

@@ -265,6 +265,8 @@ def test_postbacks(month: Month) -> None:
     result = run_report(month.client, "postbacks", MARCH)
     assert result.columns == [
         "app_id",
+        "kind",
+        "media_source",
         "host",
         "deliveries",
         "delivered",
@@ -277,8 +279,8 @@ def test_postbacks(month: Month) -> None:
         "p99_latency_ms",
     ]
     assert result.rows == [
-        (APP, "postbacks.neta.example", 5, 2, 1, 1, 1, 0.4, 7, 200, 400),
-        (APP, "push.advertiser.example", 1, 1, 0, 0, 0, 1.0, 0, 80, 80),
+        (APP, "install", "netA", "postbacks.neta.example", 5, 2, 1, 1, 1, 0.4, 7, 200, 400),
+        (APP, "push", "", "push.advertiser.example", 1, 1, 0, 0, 0, 1.0, 0, 80, 80),
     ]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from attrib.analytics.clickhouse import connect
+from attrib.demo.receiver import DemoReceiver
 from attrib.demo.run import run
 from tests.engine.harness import WorkerProcess, free_port
 from tests.engine.test_end_to_end import wait_ready
@@ -54,6 +55,8 @@ def test_demo_reports_match_the_scenario(isolated_settings, clickhouse_up) -> No
         stderr=subprocess.STDOUT,
     )
     client = None
+    receiver = DemoReceiver()
+    receiver.start()
     try:
         wait_ready(url)
         client = connect(s)
@@ -64,10 +67,25 @@ def test_demo_reports_match_the_scenario(isolated_settings, clickhouse_up) -> No
             app_id="demo-test",
             progress=lambda _: None,
             done=lambda _: None,
+            receiver=receiver,
         )
+        postbacks = results.pop("postbacks").as_dicts()
         for name, result in results.items():
             assert comparable(result.as_dicts()) == comparable(scenario.expected[name]), name
+        # real deliveries to the loopback receiver: every one delivered, pushes signed
+        assert {(row["kind"], row["media_source"]) for row in postbacks} == {
+            ("event", "facebook_ads"),
+            ("event", "googleadwords_int"),
+            ("install", "facebook_ads"),
+            ("install", "googleadwords_int"),
+            ("push", ""),
+        }
+        for row in postbacks:
+            assert row["deliveries"] == row["delivered"] > 0, row
+        assert receiver.bad_signatures == 0
+        assert sum(row["deliveries"] for row in postbacks) == len(receiver.delivery_ids)
     finally:
+        receiver.stop()
         if client is not None:
             client.command(f"DROP DATABASE IF EXISTS {database}")
             client.close()

@@ -30,7 +30,7 @@ from attrib.engine import wire
 from attrib.engine.clock import ManualClock
 from attrib.engine.device_partition import DevicePartition, DeviceTables
 from attrib.engine.device_retention import DeviceRetention
-from attrib.engine.intake import InputRecord, route
+from attrib.engine.intake import InputRecord, IntakeCounts, route
 from attrib.engine.outbox import Outbox, OutRecord
 from attrib.engine.topics import EngineTopics
 from attrib.engine.touch_store import SWEEP_PER_ENVELOPE, TouchIndex
@@ -108,13 +108,14 @@ class EngineDriver:
         process everything that follows from them, as the intake would."""
         self.pipe_raw(topic, [codec.encode(_SCHEMA[topic], r) for r in records])
 
-    def pipe_raw(self, topic: str, values: list[bytes]) -> None:
+    def pipe_raw(self, topic: str, values: list[bytes], *, partition: int = 0) -> IntakeCounts:
+        """Produce raw values to ``partition`` of an input topic; returns the intake's counts."""
         inputs = []
         for value in values:
-            inputs.append(InputRecord(topic, 0, self._offsets[topic], None, value))
+            inputs.append(InputRecord(topic, partition, self._offsets[topic], None, value))
             self._offsets[topic] += 1
         outbox = Outbox()
-        route(
+        counts = route(
             inputs,
             topics=self.topics,
             configs=self.configs.get,
@@ -122,6 +123,7 @@ class EngineDriver:
             outbox=outbox,
         )
         self._deliver(outbox)
+        return counts
 
     # ---- time ------------------------------------------------------------------------
     def advance(self, ms: int) -> None:

@@ -8,6 +8,7 @@ decisions from ``attributions``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -41,9 +42,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, bytes]:
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=3) as resp:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=3) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -62,6 +64,8 @@ class WorkerProcess:
             ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
             ATTRIB_DECISION_DELAY=decision_delay,
             ATTRIB_WORKER_SINK="false",  # the engine's tests read Kafka, not ClickHouse
+            # The internal credential (conversion data) derives from the admin token.
+            ATTRIB_ADMIN_TOKEN=settings.with_admin_token().admin_token.reveal(),
         )
         self.env.update(env)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -114,8 +118,15 @@ class WorkerProcess:
         except OSError:
             return ""
 
-    def get(self, path: str) -> tuple[int, Any]:
-        status, body = _get(self.url + path)
+    def get(self, path: str, *, internal: bool = True) -> tuple[int, Any]:
+        """GET from the worker, as the collector does (``internal``: with its credential)."""
+        from attrib.settings import Secret
+        from attrib.web.internal import HEADER, internal_credential
+
+        token = Secret(self.env["ATTRIB_ADMIN_TOKEN"])
+        credential = internal_credential(dataclasses.replace(self.settings, admin_token=token))
+        headers = {HEADER: credential} if internal else {}
+        status, body = _get(self.url + path, headers)
         try:
             return status, json.loads(body)
         except ValueError:

@@ -191,3 +191,39 @@ def test_any_arrival_order_within_decision_delay_decides_as_event_time_order(
     order.shuffle(shuffled)
     shuffled.insert(min(install_at, len(shuffled)), the_install)
     assert decide(shuffled) == decide(in_event_time)
+
+
+def test_a_record_on_the_wrong_partition_is_counted_and_routed_to_its_device() -> None:
+    """streams.md's partition guard: an event produced with another partitioner is
+    attributed from its device's state (the device does not look new)."""
+    from attrib.avro import codec
+
+    d = driver()
+    ids = gaid()
+    d.pipe("clicks", [click(ids, T0 - 60_000, media_source="netA")])
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    key = device_record_key(APP, device_key(normalise_identifiers(ids)) or "")
+    wrong = (partition_for(key, d.topics.partitions) + 1) % d.topics.partitions
+    event = event_record(APP, event_time=T0 + 60_000, ids=ids)
+    counts = d.pipe_raw("events", [codec.encode("InAppEvent", event)], partition=wrong)
+    assert counts.misplaced == 1
+    [attributed] = d.read("attributed-events")
+    assert (attributed["media_source"], attributed["conversion_type"]) == ("netA", "install")
+
+
+def test_a_session_arriving_while_its_install_is_pending_is_applied_after_it() -> None:
+    """Both due in one tick: the session's (empty) answer comes back before the
+    install's lookups are answered; it waits for the install's decision."""
+    d = driver()
+    ids = gaid()
+    session = session_record(APP, session_time=T0 + 5_000, ids=ids)
+    d.pipe("installs", [install(ids, T0)])
+    d.pipe("sessions", [session])
+    d.advance(1_000)
+    [decision] = d.read("attributions")
+    assert decision["conversion_type"] == "install"
+    state = d.device_state(APP, decision["device_key"])
+    assert state is not None
+    assert session["event_id"] in state["sessions"]  # applied (R21, R26), not dropped
+    assert state["last_activity_time"] == T0 + 5_000

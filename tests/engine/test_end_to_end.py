@@ -55,11 +55,11 @@ def wait_ready(url: str, within: float = 90) -> None:
 
 def test_click_install_conversion_data_over_http(isolated_settings) -> None:
     s = isolated_settings
-    worker = WorkerProcess(s, decision_delay="1s")
+    worker = WorkerProcess(s, decision_delay="1s", ATTRIB_ADMIN_TOKEN="e2e-token")
     worker.start()
     port = free_port()
     collector_url = f"http://127.0.0.1:{port}"
-    env = dict(worker.env, ATTRIB_ADMIN_TOKEN="e2e-token", ATTRIB_WORKER_URL=worker.url)
+    env = dict(worker.env, ATTRIB_WORKER_URL=worker.url)
     log = open(f"{s.data_dir}/collector.log", "wb")  # noqa: SIM115
     collector = subprocess.Popen(
         [sys.executable, "-m", "attrib.cli", "collector", "--port", str(port)],

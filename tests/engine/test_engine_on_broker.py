@@ -107,6 +107,11 @@ async def test_id_referrer_and_organic_decisions(deployment, app_id) -> None:
         assert body["is_first_launch"] is True
         status, _ = worker.get(f"/v1/sdk/{app_id}/conversion-data?device_id={_gaid()}")
         assert status == 404
+        # Only the collector (which checked the SDK key) may ask the worker.
+        path = f"/v1/sdk/{app_id}/conversion-data?device_id={gaid_a}"
+        status, body = worker.get(path, internal=False)
+        assert status == 401, body
+        assert body["error"] == "unauthorized"
     finally:
         worker.stop()
 

@@ -219,3 +219,22 @@ def test_due_queue_pops_at_most_the_limit() -> None:
         q.push(0, b"k", f"e{i}")
     assert len(q.pop_due(5, limit=3)) == 3
     assert len(q) == 7
+
+
+def test_a_completed_session_waits_for_an_earlier_pending_install() -> None:
+    install_entry = pending.new_entry(
+        event_id="i", install=b"", arrived_ms=10, delay_ms=0, keys=["k"]
+    )
+    session = pending.new_entry(
+        event_id="s", install=b"", arrived_ms=20, delay_ms=0, keys=[], kind=pending.SESSION
+    )
+    session = {**session, "answered": [pending.NO_LOOKUP]}
+    entries, held = pending.hold_behind_installs([install_entry], session)
+    assert held
+    assert entries == [install_entry, session]
+    # Not released while the install is pending; released once it is gone.
+    assert pending.released_sessions(entries) == (entries, [])
+    assert pending.released_sessions([session]) == ([], [session])
+    # A session that arrived before the install does not wait for it.
+    early = {**session, "arrived_ms": 5}
+    assert pending.hold_behind_installs([install_entry], early) == ([install_entry], False)

@@ -26,9 +26,10 @@ METRIC_MODULES = (
     "attrib.registry.metrics",
     "attrib.web.request_metrics",
     "attrib.ops.broker_monitor",
+    "attrib.delivery.metrics",
 )
 #: Metrics of roles still being built: name -> what will export it.
-PLANNED = {"attrib_postback_attempts_total": "attrib deliver (postbacks, R32-R36)"}
+PLANNED: dict[str, str] = {}
 SUFFIXES = {
     "counter": ("_total",),
     "gauge": ("",),

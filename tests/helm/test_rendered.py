@@ -189,6 +189,10 @@ def test_deliver_role_is_off_by_default_and_runs_attrib_deliver() -> None:
         "containers"
     ]
     assert container["command"] + container["args"] == ["attrib", "deliver", "--concurrency=8"]
+    (worker,) = find(manifests, "StatefulSet", "worker")["spec"]["template"]["spec"]["containers"]
+    assert _env(worker)["ATTRIB_WORKER_DELIVER"]["value"] == "false"  # the role delivers alone
+    (worker,) = find(render(), "StatefulSet", "worker")["spec"]["template"]["spec"]["containers"]
+    assert _env(worker)["ATTRIB_WORKER_DELIVER"]["value"] == "true"
 
 
 def test_sasl_and_tls_come_from_secrets() -> None:

@@ -1,10 +1,13 @@
--- postbacks: per destination host, the deliveries whose first attempt falls in
+-- postbacks: per app, kind (install, event, push), network (media_source; empty
+-- for push) and destination host, the deliveries whose first attempt falls in
 -- the date range. A delivery's outcome is the status of its last attempt
 -- (retry: still pending). success_rate = delivered / deliveries; retries =
 -- attempts after the first; latency percentiles over every attempt that has a
 -- latency, nearest rank (quantileExact: the value at position floor(q * n)).
 SELECT
     app_id,
+    kind,
+    media_source,
     host,
     count() AS deliveries,
     countIf(outcome = 'delivered') AS delivered,
@@ -19,6 +22,8 @@ FROM
 (
     SELECT
         app_id,
+        kind,
+        media_source,
         host,
         delivery_id,
         argMax(status, attempt) AS outcome,
@@ -28,15 +33,15 @@ FROM
     FROM
     (
         -- one row per (delivery, attempt), even across month partitions
-        SELECT app_id, host, delivery_id, attempt,
+        SELECT app_id, kind, media_source, host, delivery_id, attempt,
                any(status) AS status, any(latency_ms) AS latency_ms,
                min(attempted_at) AS attempted_at
         FROM postback_deliveries FINAL
         WHERE ({app:String} = '' OR app_id = {app:String})
-        GROUP BY app_id, host, delivery_id, attempt
+        GROUP BY app_id, kind, media_source, host, delivery_id, attempt
     )
-    GROUP BY app_id, host, delivery_id
+    GROUP BY app_id, kind, media_source, host, delivery_id
     HAVING toDate(first_attempt) BETWEEN {date_from:Date} AND {date_to:Date}
 )
-GROUP BY app_id, host
-ORDER BY app_id, host
+GROUP BY app_id, kind, media_source, host
+ORDER BY app_id, kind, media_source, host

@@ -158,6 +158,8 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ printf "http://%s:%d" (include "attrib.component" (dict "root" . "component" "worker")) (int .Values.worker.port) | quote }}
 - name: ATTRIB_WORKER_SINK
   value: {{ (not .Values.sink.enabled) | quote }}
+- name: ATTRIB_WORKER_DELIVER
+  value: {{ (not .Values.deliver.enabled) | quote }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

@@ -1,0 +1,536 @@
+"""The delivery stage: output records in, postbacks and pushes out (R32–R36).
+
+Run it with ``attrib deliver`` (its own Deployment) or inside each worker
+(``ATTRIB_WORKER_DELIVER=true``, :mod:`attrib.delivery_service`). It is a
+plain aiokafka consumer group (``<faust_app_id>-deliver``, range assignor)
+over ``attributions``, ``reengagements`` and ``attributed-events``; it reads
+only those records and the app configurations (:class:`AppConfigCache`).
+
+The loop and its guarantees (docs/architecture.md, Delivery):
+
+1. A batch of records is planned (:mod:`.plan`) into deliveries; an id
+   already known (pending, or in flight) is skipped.
+2. Each new delivery is written to the compacted retry topic (partition =
+   the input record's partition) as "attempt 1 due now"; only once the
+   broker acknowledged them are the input offsets committed. A crash before
+   that replays the records, and the ids read back from the retry topic
+   stop them from being planned twice.
+3. The dispatcher attempts due deliveries (bounded in total and per host).
+   After an attempt it writes the ``postback-deliveries`` record, waits for
+   its acknowledgement, then replaces the retry-topic value: the next
+   attempt and its due time, or a tombstone when delivered, failed or dead.
+
+So an attempt is made once, except at one boundary: a process killed after a
+request left and before the retry topic recorded its outcome makes the next
+owner repeat that attempt, with the same ``X-Attrib-Delivery-Id``
+(receivers deduplicate on it). Nothing is lost: every delivery is either in
+the retry topic or finished.
+
+On assignment, the member loads the retry-topic partitions numbered like its
+input partitions before it reads any input; on revocation, it finishes the
+batch in hand and waits for its attempts in flight, so two members never
+hold the same pending delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.structs import OffsetAndMetadata
+
+from attrib.avro.codec import AvroCodec, AvroDecodeError, default_codec
+from attrib.delivery import metrics
+from attrib.delivery.model import DEAD, DELIVERED, PUSH, RETRY, Delivery, Pending
+from attrib.delivery.plan import plan
+from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, sign
+from attrib.delivery.schedule import judge
+from attrib.delivery.sender import Attempt, Sender
+from attrib.delivery.state import DueQueue, decode_pending, encode_pending
+from attrib.kafka.client import ensure_topics, make_consumer, make_producer
+from attrib.registry import AppConfigCache
+from attrib.settings import Settings
+from attrib.topics import (
+    APP_CONFIG,
+    ATTRIBUTED_EVENTS,
+    ATTRIBUTIONS,
+    POSTBACK_DELIVERIES,
+    REENGAGEMENTS,
+    TopicSpec,
+    topic_specs,
+)
+
+log = logging.getLogger(__name__)
+
+_KINDS = {
+    ATTRIBUTIONS: ATTRIBUTION,
+    REENGAGEMENTS: REENGAGEMENT,
+    ATTRIBUTED_EVENTS: ATTRIBUTED_EVENT,
+}
+_RECORDS = {
+    ATTRIBUTION: "Attribution",
+    REENGAGEMENT: "Reengagement",
+    ATTRIBUTED_EVENT: "AttributedEvent",
+}
+POLL_RECORDS = 2_000
+_UNCONFIGURED = "push endpoint no longer configured"
+#: The retry topic keeps finished deliveries' tombstones this long (then compaction drops them).
+TOMBSTONE_RETENTION_MS = 3_600_000
+
+
+def retry_topic(settings: Settings) -> str:
+    return f"{settings.faust_app_id}-delivery-retries"
+
+
+def retry_topic_spec(settings: Settings) -> TopicSpec:
+    return TopicSpec(
+        name=retry_topic(settings),
+        partitions=settings.topic_partitions,
+        replication=settings.topic_replication,
+        config=(
+            ("cleanup.policy", "compact"),
+            ("delete.retention.ms", str(TOMBSTONE_RETENTION_MS)),
+            ("min.cleanable.dirty.ratio", "0.1"),
+            ("segment.ms", "3600000"),
+        ),
+    )
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, service: DeliveryService) -> None:
+        self.service = service
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self.service._on_revoked()
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        await self.service._on_assigned({tp.partition for tp in assigned})
+
+
+class DeliveryService:
+    """Consumes decisions and delivers them; ``start()`` returns once it is consuming."""
+
+    def __init__(self, settings: Settings, *, codec: AvroCodec | None = None) -> None:
+        self.settings = settings
+        self.group_id = f"{settings.faust_app_id}-deliver"
+        self.inputs = {settings.topic(t): kind for t, kind in _KINDS.items()}
+        self.retry_topic = retry_topic(settings)
+        self.deliveries_topic = settings.topic(POSTBACK_DELIVERIES)
+        self.schedule = settings.delivery_retry_delays_ms
+        self.codec = codec or default_codec()
+        self.configs = AppConfigCache(settings)
+        self.sender = Sender(
+            timeout_ms=settings.delivery_timeout_ms,
+            blocked_networks=settings.delivery_blocked,
+            max_in_flight=settings.delivery_max_in_flight,
+            max_per_host=settings.delivery_max_per_host,
+        )
+        self.queue = DueQueue()
+        self.owned: set[int] = set()
+        self._loaded: set[int] = set()  # owned partitions whose retries are in the queue
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._batch_lock = asyncio.Lock()
+        self._dispatching = asyncio.Event()  # clear while partitions move
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(settings.delivery_max_in_flight)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._per_host: dict[str, int] = defaultdict(int)
+        self._host_backlog: dict[str, deque[Pending]] = defaultdict(deque)
+        self._stopping = asyncio.Event()
+        self._ready = False
+        self._counters: dict[tuple[str, str], Any] = {}
+
+    # ---- lifecycle ---------------------------------------------------------------
+    async def start(self) -> None:
+        """Topics, app configs, clients; returns when the consumer has joined."""
+        await ensure_topics(self.settings, self._topic_specs())
+        await self.configs.start()
+        await self.sender.start()
+        self._producer = make_producer(self.settings, max_batch_size=1 << 20)
+        await self._producer.start()
+        consumer = make_consumer(
+            self.settings,
+            group_id=self.group_id,
+            client_id=f"{self.group_id}-{id(self):x}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            partition_assignment_strategy=(RangePartitionAssignor,),
+            fetch_max_wait_ms=50,
+        )
+        consumer.subscribe(list(self.inputs), listener=_Rebalance(self))
+        await consumer.start()
+        self._consumer = consumer
+        self._tasks = [
+            asyncio.create_task(self._consume(), name="delivery consume"),
+            asyncio.create_task(self._dispatch(), name="delivery dispatch"),
+        ]
+
+    async def stop(self, grace_seconds: float = 15.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self._drain(grace_seconds)
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+        await self.sender.close()
+        await self.configs.stop()
+        self._ready = False
+
+    def ready(self) -> bool:
+        return self._ready
+
+    async def wait_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._ready:
+            for task in self._tasks:
+                if task.done():
+                    task.result()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the delivery stage has no partitions assigned yet")
+            await asyncio.sleep(0.05)
+
+    def _topic_specs(self) -> list[TopicSpec]:
+        wanted = {*self.inputs, self.deliveries_topic, self.settings.topic(APP_CONFIG)}
+        specs = [s for s in topic_specs(self.settings) if s.name in wanted]
+        return [*specs, retry_topic_spec(self.settings)]
+
+    # ---- rebalancing -------------------------------------------------------------
+    async def _on_revoked(self) -> None:
+        self._dispatching.clear()
+        self._ready = False
+        async with self._batch_lock:  # the batch in hand is written and committed first
+            await self._drain(self.settings.delivery_timeout_ms / 1000 + 5)
+
+    async def _on_assigned(self, partitions: set[int]) -> None:
+        gone = self.owned - partitions
+        if gone:
+            self.queue.drop_partitions(gone)
+            for backlog in self._host_backlog.values():
+                kept = [p for p in backlog if p.partition not in gone]
+                backlog.clear()
+                backlog.extend(kept)
+        self._loaded -= gone
+        new = partitions - self.owned
+        self.owned = set(partitions)
+        if new:
+            loaded = await self._load(new)
+            self._loaded |= new
+            log.info("delivery: loaded %d pending deliveries of partitions %s", loaded, sorted(new))
+        self._update_gauges()
+        self._ready = True
+        self._dispatching.set()
+        self._wake.set()
+
+    async def _load(self, partitions: set[int]) -> int:
+        """Read retry-topic ``partitions`` to their end; queue what is still pending."""
+        tps = [TopicPartition(self.retry_topic, p) for p in sorted(partitions)]
+        reader = make_consumer(self.settings, group_id=None, enable_auto_commit=False)
+        await reader.start()
+        latest: dict[bytes, tuple[int, bytes | None]] = {}
+        try:
+            reader.assign(tps)
+            await reader.seek_to_beginning(*tps)
+            ends = await reader.end_offsets(tps)
+            remaining = {tp for tp in tps if ends[tp] > 0}
+            while remaining:
+                batch = await reader.getmany(*remaining, timeout_ms=500)
+                for tp, records in batch.items():
+                    for record in records:
+                        if record.key is not None:
+                            latest[record.key] = (tp.partition, record.value)
+                for tp in list(remaining):
+                    if await reader.position(tp) >= ends[tp]:
+                        remaining.discard(tp)
+        finally:
+            await reader.stop()
+        count = 0
+        for key, (partition, value) in latest.items():
+            if value is None:
+                continue
+            try:
+                pending = decode_pending(value, partition)
+                if pending.delivery.delivery_id not in self.queue:
+                    self.queue.put(pending)
+                    count += 1
+            except ValueError as exc:
+                log.warning("delivery: skipping retry record %r: %s", key[:64], exc)
+        return count
+
+    # ---- reading decisions ---------------------------------------------------------
+    async def _consume(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while not self._stopping.is_set():
+            if self._loaded != self.owned:  # retries still loading: their records wait
+                await asyncio.sleep(0.05)
+                continue
+            try:
+                fetched = await consumer.getmany(timeout_ms=200, max_records=POLL_RECORDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker away, an offset gone: keep polling
+                log.warning("delivery: reading decisions failed (%s); retrying", exc)
+                await asyncio.sleep(1)
+                continue
+            if not fetched:
+                continue
+            async with self._batch_lock:
+                try:
+                    await self._take(consumer, fetched)
+                except Exception:
+                    log.exception("delivery: a batch failed; it will be read again")
+                    for tp, records in fetched.items():
+                        if records and tp in consumer.assignment():
+                            consumer.seek(tp, records[0].offset)
+                    await asyncio.sleep(1)
+
+    async def _take(
+        self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        assert self._producer is not None
+        planned: list[Pending] = []
+        taken: set[str] = set()
+        due = now_ms()
+        for tp in [tp for tp in fetched if tp.partition not in self._loaded]:
+            # read while its retries were loading: read again once they are
+            records = fetched.pop(tp)
+            if records and tp in consumer.assignment():
+                consumer.seek(tp, records[0].offset)
+        for tp, records in fetched.items():
+            kind = self.inputs[tp.topic]
+            for record in records:
+                for delivery in self._plan(kind, record):
+                    ident = delivery.delivery_id
+                    if ident in self.queue or ident in taken:
+                        continue
+                    taken.add(ident)
+                    planned.append(Pending(delivery, 1, due, tp.partition))
+        if planned:
+            sends = [
+                await self._producer.send(
+                    self.retry_topic,
+                    encode_pending(p),
+                    key=p.delivery.delivery_id.encode(),
+                    partition=p.partition,
+                )
+                for p in planned
+            ]
+            await asyncio.gather(*sends)
+        offsets = {
+            tp: OffsetAndMetadata(records[-1].offset + 1, "")
+            for tp, records in fetched.items()
+            if records
+        }
+        if offsets:  # (an empty mapping would commit every consumed position)
+            await consumer.commit(offsets)
+        for pending in planned:
+            self.queue.put(pending)
+        if planned:
+            self._update_gauges()
+            self._wake.set()
+
+    def _plan(self, kind: str, record: ConsumerRecord) -> list[Delivery]:
+        if record.value is None:
+            return []
+        try:
+            value = self.codec.decode(record.value, expect=_RECORDS[kind])
+        except AvroDecodeError as exc:
+            metrics.SKIPPED.labels(exc.reason).inc()
+            log.warning(
+                "delivery: unreadable %s record at %s[%d]@%d: %s",
+                kind,
+                record.topic,
+                record.partition,
+                record.offset,
+                exc.reason,
+            )
+            return []
+        config = self.configs.get(str(value.get("app_id")))
+        try:
+            return plan(kind, value, config, record.timestamp)
+        except Exception as exc:  # a record the planner cannot handle must not stop the stage
+            metrics.SKIPPED.labels("plan_error").inc()
+            log.warning("delivery: cannot plan %s record: %s", kind, type(exc).__name__)
+            return []
+
+    # ---- attempts ------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        while not self._stopping.is_set():
+            await self._dispatching.wait()
+            self._wake.clear()
+            current = now_ms()
+            for pending in list(self.queue.pop_due(current)):
+                if not self._dispatching.is_set():
+                    self.queue.put(pending)  # back in the queue: partitions are moving
+                    continue
+                try:
+                    self._launch_or_hold(pending)
+                except Exception:  # never lose the dispatcher over one delivery
+                    log.exception("delivery: cannot start an attempt; it is due again in 5 s")
+                    pending.due_ms = now_ms() + 5_000
+                    self.queue.put(pending)
+            next_due = self.queue.next_due_ms()
+            wait = 1.0 if next_due is None else max(0.0, (next_due - now_ms()) / 1000)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), min(wait, 1.0))
+
+    def _launch_or_hold(self, pending: Pending) -> None:
+        host = pending.delivery.host
+        if self._per_host[host] >= self.settings.delivery_max_per_host:
+            self._host_backlog[host].append(pending)
+            return
+        self._per_host[host] += 1
+        task = asyncio.create_task(self._attempt(pending))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _attempt(self, pending: Pending) -> None:
+        """One attempt: the request under the host's slot, then its record.
+
+        The host's slot is given back as soon as the answer is in, so that the
+        next request to that host does not wait for Kafka's acknowledgements
+        of this one; the global in-flight bound covers both.
+        """
+        delivery = pending.delivery
+        host = delivery.host
+        holding_host = True
+        try:
+            async with self._slots:
+                if pending.partition not in self.owned or self._stopping.is_set():
+                    return
+                try:
+                    if delivery.kind == PUSH:
+                        signed = self._signed(delivery)
+                        if signed is None:  # removed from the app since: not sent
+                            result = Attempt(None, 0, now_ms(), _UNCONFIGURED, blocked=True)
+                        else:
+                            result = await self.sender.attempt(signed)
+                    else:
+                        result = await self.sender.attempt(delivery)
+                finally:
+                    holding_host = False
+                    self._release_host(host)
+                await self._record(pending, result)
+        except Exception:
+            log.exception("delivery: recording an attempt failed; it will be made again")
+            if pending.partition in self.owned:
+                pending.due_ms = now_ms() + 5_000
+                self.queue.put(pending)
+        finally:
+            if holding_host:
+                self._release_host(host)
+
+    def _signed(self, delivery: Delivery) -> Delivery | None:
+        """The push signed with its endpoint's current secret; None once it is removed."""
+        config = self.configs.get(delivery.app_id)
+        for endpoint in config.push_endpoints if config is not None else ():
+            if endpoint.url == delivery.url:
+                body = delivery.body or b""
+                return dataclasses.replace(delivery, signature=sign(body, endpoint.secret))
+        return None
+
+    def _release_host(self, host: str) -> None:
+        self._per_host[host] -= 1
+        backlog = self._host_backlog.get(host)
+        if backlog:
+            self._launch_or_hold(backlog.popleft())
+        elif self._per_host[host] <= 0:
+            self._host_backlog.pop(host, None)
+            self._per_host.pop(host, None)
+
+    async def _record(self, pending: Pending, result: Attempt) -> None:
+        assert self._producer is not None
+        delivery = pending.delivery
+        finished_ms = result.started_ms + result.latency_ms
+        if result.blocked:  # a blocked or removed destination: failed, never retried
+            verdict = judge(403, pending.attempt, finished_ms, self.schedule)
+        else:
+            verdict = judge(result.http_status, pending.attempt, finished_ms, self.schedule)
+        record = {
+            "delivery_id": delivery.delivery_id,
+            "attempt": pending.attempt,
+            "app_id": delivery.app_id,
+            "kind": delivery.kind,
+            "media_source": delivery.media_source,
+            "endpoint": delivery.endpoint,
+            "host": delivery.host,
+            "status": verdict.status,
+            "http_status": result.http_status,
+            "latency_ms": result.latency_ms,
+            "attempted_at": result.started_ms,
+            "next_attempt_at": verdict.next_attempt_ms,
+            "error": result.error,
+            "subject_id": delivery.subject_id,
+        }
+        value = self.codec.encode("PostbackDelivery", record)
+        await (
+            await self._producer.send(self.deliveries_topic, value, key=delivery.app_id.encode())
+        )
+        key = delivery.delivery_id.encode()
+        if verdict.status == RETRY:
+            assert verdict.next_attempt_ms is not None
+            following = Pending(
+                delivery, pending.attempt + 1, verdict.next_attempt_ms, pending.partition
+            )
+            state: bytes | None = encode_pending(following)
+        else:
+            following = None
+            state = None
+        await (
+            await self._producer.send(self.retry_topic, state, key=key, partition=pending.partition)
+        )
+        self._attempts_counter(delivery.kind, verdict.status).inc()
+        if verdict.status == DELIVERED:
+            metrics.LATENCY.labels(delivery.kind).observe(
+                max(0, finished_ms - delivery.decided_ms) / 1000
+            )
+        elif verdict.status == DEAD:
+            metrics.DEAD.labels(delivery.kind).inc()
+        if following is not None and pending.partition in self.owned:
+            self.queue.put(following)
+            self._wake.set()
+        else:
+            self.queue.discard(delivery.delivery_id)
+        self._update_gauges()
+
+    async def _drain(self, seconds: float) -> None:
+        tasks = list(self._in_flight)
+        if tasks:
+            await asyncio.wait(tasks, timeout=seconds)
+
+    def _attempts_counter(self, kind: str, status: str) -> Any:
+        counter = self._counters.get((kind, status))
+        if counter is None:
+            counter = self._counters[(kind, status)] = metrics.ATTEMPTS.labels(kind, status)
+        return counter
+
+    def _update_gauges(self) -> None:
+        metrics.PENDING.set(len(self.queue))
+        metrics.RETRIES_PENDING.set(self.queue.retries)
+
+
+__all__ = ["DeliveryService", "retry_topic", "retry_topic_spec"]
