@@ -31,7 +31,7 @@ return n;
 """
 
 
-def sign_in_and_look(base: str, expected: dict, shots: Path) -> dict:
+def sign_in_and_look(base: str, shots: Path) -> dict:
     driver = new_driver()
     seen: dict = {}
     try:
@@ -105,7 +105,7 @@ async def test_dashboard_in_headless_chromium(
     base = str(dashboard_client.make_url("")).rstrip("/")
     expected = demo_db.scenario.expected
     shots = screenshot_dir()
-    seen = await asyncio.to_thread(sign_in_and_look, base, expected, shots)
+    seen = await asyncio.to_thread(sign_in_and_look, base, shots)
 
     assert seen["wrong"] == "The admin token is wrong."
     assert seen["url_after_sign_in"].endswith("/dashboard")
