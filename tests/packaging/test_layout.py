@@ -41,3 +41,24 @@ def test_no_clashing_top_level_names_installed() -> None:
     for name in ("tables", "avro", "agents", "app"):
         spec = importlib.util.find_spec(name)
         assert spec is None or not str(spec.origin or "").startswith(str(ROOT)), name
+
+
+def test_every_data_folder_is_a_listed_package_too() -> None:
+    """setuptools warns (at every ``pip install``, the first thing a newcomer sees)
+    about a folder of data files that is importable but not listed; list them."""
+    cfg = _config()
+    listed = set(cfg["packages"])
+    mapped = {Path(folder) for folder in cfg["package-dir"].values()}
+    missing = []
+    for dotted, folder in cfg["package-dir"].items():
+        base = ROOT / folder
+        for path in base.rglob("*"):
+            if not path.is_dir() or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(base)
+            if (Path(folder) / rel) in mapped or not any(p.is_file() for p in path.iterdir()):
+                continue
+            name = ".".join([dotted, *rel.parts])
+            if name not in listed:
+                missing.append(name)
+    assert not missing, f"add to [tool.setuptools] packages (with package-data): {missing}"
