@@ -41,7 +41,6 @@ from rocksdict import AccessType, Rdict
 
 from attrib.avro import codec
 from attrib.config import validate_app_config
-from attrib.engine import wire
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key, touch_record_key
 from attrib.registry import AppConfigCache, AppRegistryWriter
@@ -422,15 +421,15 @@ async def main() -> None:
     stores = [p for p in tables_dir.rglob("touches-*.db") if p.is_dir()]
     index_bytes = sum(du(p) for p in stores)
     logical_bytes = 0
-    index_keys = 0
+    index_key_set: set[bytes] = set()
     index_entries = 0
     for path in stores:
         db = Rdict(str(path), access_type=AccessType.read_only())
         for k, v in db.items():
             logical_bytes += len(k) + len(v)
-            if k[:1].isalpha():  # an index key (not the expiry index, not Faust's offset)
-                index_keys += 1
-                index_entries += len(wire.decode(v, "TouchList")["entries"])
+            if k[:1].isalpha():  # an index entry (not the expiry index, not Faust's offset)
+                index_entries += 1
+                index_key_set.add(k.split(b"\x00", 1)[0])
         db.close()
 
     print()
@@ -452,7 +451,7 @@ async def main() -> None:
     print(f"{'RocksDB bytes on disk per indexed touch':<44}{per_touch:>14,.0f}")
     per_touch = logical_bytes / max(1, len(touches))
     print(f"{'index key+value bytes per indexed touch':<44}{per_touch:>14,.0f}")
-    print(f"{'index keys':<44}{index_keys:>14,}")
+    print(f"{'index keys':<44}{len(index_key_set):>14,}")
     print(f"{'index entries (touch x key kept)':<44}{index_entries:>14,}")
     per_entry = index_bytes / max(1, index_entries)
     print(f"{'RocksDB bytes on disk per index entry':<44}{per_entry:>14,.0f}")

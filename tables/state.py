@@ -52,6 +52,9 @@ class Backend(Protocol):
 
     def items(self, partition: int) -> Iterator[tuple[bytes, bytes]]: ...
 
+    def range(self, partition: int, start: bytes, end: bytes) -> list[tuple[bytes, bytes]]:
+        """The partition's ``(key, value)`` with ``start <= key < end``, in key order."""
+
     def acknowledged(self, partition: int, offset: int) -> None:
         """The changelog holds this partition's writes up to ``offset``."""
 
@@ -80,6 +83,10 @@ class MemoryBackend:
 
     def items(self, partition: int) -> Iterator[tuple[bytes, bytes]]:
         yield from list(self.partitions.get(partition, {}).items())
+
+    def range(self, partition: int, start: bytes, end: bytes) -> list[tuple[bytes, bytes]]:
+        data = self.partitions.get(partition, {})
+        return sorted((k, v) for k, v in data.items() if start <= k < end)
 
     def acknowledged(self, partition: int, offset: int) -> None:
         self.offsets[partition] = offset
@@ -220,6 +227,14 @@ class RocksBackend:
         for key, value in self._db(partition).items():
             if not key.startswith(b"__faust"):
                 yield key, value
+
+    def range(self, partition: int, start: bytes, end: bytes) -> list[tuple[bytes, bytes]]:
+        found: list[tuple[bytes, bytes]] = []
+        for key, value in self._db(partition).items(from_key=start):
+            if key >= end:
+                break
+            found.append((key, value))
+        return found
 
     def acknowledged(self, partition: int, offset: int) -> None:
         from faust.types import TP

@@ -1,10 +1,10 @@
 """Table ``touches``: the touch index (docs/architecture.md, State).
 
-Key: an index key of :mod:`attrib.engine.index` (UTF-8). Value: the touch
-list of :data:`attrib.tables.values.TOUCHES`, newest first, bounded by
+One entry per touch and index key of :mod:`attrib.engine.index`, plus the
+expiry index (the layout is :mod:`attrib.engine.touch_store`'s), bounded by
 retention (:mod:`attrib.engine.touch_lists`). Written by ``store-touches``
 and read by ``answer-lookups``, both consuming topics sent to the partition
-Kafka's partitioner gives the key.
+Kafka's partitioner gives the index key.
 
 Its changelog is not one record per key: a touch is filed under about three
 keys, and a record per key and touch was most of what the engine produced.

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from attrib.engine import touch_lists, wire
+from attrib.engine import wire
 from attrib.engine.devices import DeviceState
 from attrib.engine.pending import PendingInstall
 from attrib.engine.waiting import WaitingEvent
@@ -67,33 +67,12 @@ def _encode_waiting(entries: list[WaitingEvent]) -> bytes:
 WAITING: ValueCodec[list[WaitingEvent]] = ValueCodec(_decode_waiting, _encode_waiting)
 
 
-# ---- touches: list of touch_lists.Entry -----------------------------------------
-def _decode_touches(raw: bytes) -> list[touch_lists.Entry] | None:
-    entries = wire.decode(raw, "TouchList")["entries"]
-    return [
-        (e["touch_id"], e["touch_time"], e["touch"], e["touch_time"] + e["received_lag_s"] * 1000)
-        for e in entries
-    ] or None
+# ---- touches: raw entries (attrib.engine.touch_store says the layout) ------------
+def _same(raw: bytes) -> bytes:
+    return raw
 
 
-def _encode_touches(entries: list[touch_lists.Entry]) -> bytes:
-    return wire.encode(
-        "TouchList",
-        {
-            "entries": [
-                {
-                    "touch_id": i,
-                    "touch_time": t,
-                    "touch": b,
-                    "received_lag_s": max(0, r - t) // 1000,
-                }
-                for i, t, b, r in entries
-            ]
-        },
-    )
-
-
-TOUCHES: ValueCodec[list[touch_lists.Entry]] = ValueCodec(_decode_touches, _encode_touches)
+TOUCHES: ValueCodec[bytes] = ValueCodec(_same, _same)
 
 
 # ---- conversion-data: (written_ms, answer JSON bytes) ----------------------------

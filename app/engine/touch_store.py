@@ -2,10 +2,21 @@
 
 Runs on the partitions of the touch index (``touch-index`` and
 ``touch-lookup`` envelopes are sent to the partition of their key). Pure
-over a :class:`~attrib.tables.state.TableState` of touch lists: the agents
+over a :class:`~attrib.tables.state.TableState` of raw bytes: the agents
 (``agents/store_touches.py``, ``agents/answer_lookups.py``) and the table's
 recovery (``tables/touch_index.py``) call the same functions, so a
 recovered index equals the one that was written.
+
+Layout of one partition's RocksDB (all keys bytes):
+
+- a touch filed under an index key: ``index key + 0x00 + touch time (8 bytes,
+  big-endian) + touch id`` → ``reception time (8 bytes) + the Touch record``.
+  One entry per touch and key: filing is one put (no list to read, decode,
+  merge and write back; a repeated touch overwrites itself), and a lookup is
+  one range scan over ``[T0 - horizon, T0]`` of its key, in time order.
+- the expiry index: ``0xff 'x|' + due time (8 bytes) + sequence`` → the
+  entry keys due then (length-prefixed): a sweep costs what is due, not what
+  is stored.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from typing import Any
 
 from attrib.engine import touch_lists
 from attrib.engine.batching import by_partition
-from attrib.engine.index import HORIZON_MS, kind_of
+from attrib.engine.index import MAX_TOUCHES_PER_KEY
 from attrib.engine.outbox import Outbox
 from attrib.engine.topics import EngineTopics
 from attrib.tables.state import TableState
@@ -27,22 +38,27 @@ from attrib.tables.state import TableState
 SWEEP_PER_ENVELOPE = 4
 SWEEP_CHUNK = 64
 
-#: The expiry index lives in the table's own key space, after every index key
-#: (which start with a letter): ``EXPIRY_PREFIX + 8-byte due time + 8-byte
-#: sequence``, whose value lists the keys (length-prefixed) due then. One entry
-#: per envelope and due minute: a key costs its own bytes once more, not a
-#: RocksDB entry of its own.
 EXPIRY_PREFIX = b"\xffx|"
 DUE_ROUNDING_MS = 60_000
+SEPARATOR = b"\x00"
 
 _sequence = itertools.count(time.time_ns())
 
 
+def entry_key(index_key: bytes, touch_time: int, touch_id: str) -> bytes:
+    return index_key + SEPARATOR + max(0, touch_time).to_bytes(8, "big") + touch_id.encode()
+
+
+def parse_entry_key(raw: bytes) -> tuple[bytes, int]:
+    """``(index key, touch time)`` of an entry key."""
+    cut = raw.index(SEPARATOR)
+    return raw[:cut], int.from_bytes(raw[cut + 1 : cut + 9], "big")
+
+
 def expiry_key(due_ms: int) -> bytes:
     due = -(-max(0, due_ms) // DUE_ROUNDING_MS) * DUE_ROUNDING_MS  # rounded up
-    return (
-        EXPIRY_PREFIX + due.to_bytes(8, "big") + (next(_sequence) & (2**64 - 1)).to_bytes(8, "big")
-    )
+    sequence = next(_sequence) & (2**64 - 1)
+    return EXPIRY_PREFIX + due.to_bytes(8, "big") + sequence.to_bytes(8, "big")
 
 
 def due_of(raw: bytes) -> int:
@@ -64,96 +80,94 @@ def unpack_keys(packed: bytes) -> list[bytes]:
 
 
 class TouchIndex:
-    def __init__(self, touches: TableState[list[touch_lists.Entry]]) -> None:
+    def __init__(self, touches: TableState[bytes]) -> None:
         self.touches = touches
         #: Newest touch time seen per partition: the event-time side of retention.
         self.watermarks: dict[int, int] = defaultdict(int)
 
     def file(self, partition: int, entries: list[dict[str, Any]], now_ms: int) -> int:
-        """Merge index entries (``TouchIndexEntry`` dicts) into their keys' lists.
-
-        Each key is read and written once. Returns the number of keys written.
-        """
-        by_key: dict[str, list[touch_lists.Entry]] = defaultdict(list)
-        newest_received: dict[str, int] = defaultdict(int)
+        """File index entries (``TouchIndexEntry`` dicts): one put each, none that
+        retention would drop at once. Returns the number of entries filed."""
         watermark = self.watermarks[partition]
         for entry in entries:
-            touch_time = entry["touch_time"]
-            received = entry.get("received_time") or touch_time
-            by_key[entry["key"]].append((entry["touch_id"], touch_time, entry["touch"], received))
-            if received > newest_received[entry["key"]]:
-                newest_received[entry["key"]] = received
-            if touch_time > watermark:
-                watermark = touch_time
+            if entry["touch_time"] > watermark:
+                watermark = entry["touch_time"]
         self.watermarks[partition] = watermark
         touches = self.touches
         due: dict[int, list[bytes]] = defaultdict(list)
-        for key, new in by_key.items():
-            raw_key = key.encode()
-            merged = touch_lists.merge(
-                touches.get(partition, raw_key) or [],
-                new,
-                key=key,
-                watermark_ms=watermark,
-                now_ms=now_ms,
+        filed = 0
+        for entry in entries:
+            key = entry["key"]
+            touch_time = entry["touch_time"]
+            received = entry.get("received_time") or touch_time
+            if not touch_lists.keeps(
+                key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
+            ):
+                continue
+            raw_key = entry_key(key.encode(), touch_time, entry["touch_id"])
+            touches.put_raw(partition, raw_key, received.to_bytes(8, "big") + entry["touch"])
+            look = touch_lists.next_look_ms(
+                key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
             )
-            touches.put_or_delete(partition, raw_key, merged or None)
-            if merged:
-                # Due for a look when retention may drop what was just filed.
-                due_ms = newest_received[key] + HORIZON_MS[kind_of(key)]
-                due[-(-due_ms // DUE_ROUNDING_MS)].append(raw_key)
+            due[-(-look // DUE_ROUNDING_MS)].append(raw_key)
+            filed += 1
         for minute, keys in due.items():
             touches.put_raw(partition, expiry_key(minute * DUE_ROUNDING_MS), pack_keys(keys))
-        return len(by_key)
+        return filed
 
     def sweep(self, partition: int, now_ms: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:
-        """Visit the keys whose retention may have run out (at most ``limit`` entries
-        of the expiry index, earliest first); drop what retention drops.
-
-        A key is listed in the expiry index each time a touch is filed under it,
-        due a horizon after that touch's reception; a key still kept (by event
-        time on a partition whose event time stands still, or by a newer touch)
-        is listed again for when its first touch may go. So a sweep costs what
-        is due, not what is stored, and keeps up with any write rate. Returns
-        (keys deleted, keys shrunk).
-        """
+        """Visit the entries whose retention may have run out (at most ``limit``
+        expiry-index entries, earliest first) and drop what retention drops; an
+        entry still kept is listed again for when it may go. Returns (entries
+        deleted, entries listed again)."""
         watermark = self.watermarks[partition]
         if watermark == 0:
             return 0, 0
         touches = self.touches
-        deleted = shrunk = 0
-        again: dict[int, list[bytes]] = defaultdict(list)
+        deleted = again = 0
+        later: dict[int, list[bytes]] = defaultdict(list)
         for raw in touches.keys_after(partition, EXPIRY_PREFIX, limit):
             if not raw.startswith(EXPIRY_PREFIX) or due_of(raw) > now_ms:
                 break
             packed = touches.get_raw(partition, raw) or b""
             touches.delete(partition, raw)
             for raw_key in unpack_keys(packed):
-                entries = touches.get(partition, raw_key)
-                if not entries:
-                    continue  # deleted already (listed more than once)
-                key = raw_key.decode()
-                kept = touch_lists.unexpired(
-                    entries, key=key, watermark_ms=watermark, now_ms=now_ms
-                )
-                if not kept:
+                value = touches.get_raw(partition, raw_key)
+                if value is None:
+                    continue  # deleted already
+                index_key, touch_time = parse_entry_key(raw_key)
+                key = index_key.decode()
+                received = int.from_bytes(value[:8], "big")
+                if not touch_lists.keeps(
+                    key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
+                ):
                     touches.delete(partition, raw_key)
                     deleted += 1
                     continue
-                if len(kept) < len(entries):
-                    touches.put(partition, raw_key, kept)
-                    shrunk += 1
-                # Look again when the first of the kept touches may go: when both
-                # its event-time and its reception horizon have passed (event time
-                # assumed to move on like processing time; at least a minute on).
-                horizon = HORIZON_MS[kind_of(key)]
-                wait = min(
-                    max(t + horizon - watermark, r + horizon - now_ms) for _, t, _, r in kept
+                look = touch_lists.next_look_ms(
+                    key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
                 )
-                again[-(-(now_ms + max(60_000, wait)) // DUE_ROUNDING_MS)].append(raw_key)
-        for minute, keys in again.items():
+                later[-(-look // DUE_ROUNDING_MS)].append(raw_key)
+                again += 1
+        for minute, keys in later.items():
             touches.put_raw(partition, expiry_key(minute * DUE_ROUNDING_MS), pack_keys(keys))
-        return deleted, shrunk
+        return deleted, again
+
+    def candidates(
+        self, partition: int, key: str, *, install_time: int, newer_than: int = 0
+    ) -> list[bytes]:
+        """The touches under ``key`` a lookup returns (newest first, at most
+        :data:`MAX_TOUCHES_PER_KEY`): one range scan of the key's entries."""
+        oldest, newest = touch_lists.lookup_window(
+            key, install_time=install_time, newer_than=newer_than
+        )
+        prefix = key.encode() + SEPARATOR
+        found = self.touches.backend.range(
+            partition,
+            prefix + max(0, oldest).to_bytes(8, "big"),
+            prefix + (max(0, newest) + 1).to_bytes(8, "big"),
+        )
+        return [value[8:] for _, value in reversed(found[-MAX_TOUCHES_PER_KEY:])]
 
     def answer(
         self, partition: int, lookups: list[dict[str, Any]], topics: EngineTopics, outbox: Outbox
@@ -163,16 +177,13 @@ class TouchIndex:
         answers: list[tuple[str, dict[str, Any]]] = []
         for lookup in lookups:
             key = lookup["key"]
-            listed = self.touches.get(partition, key.encode())
-            touches: list[bytes] = []
-            if listed:
-                touches = touch_lists.candidates(
-                    listed,
-                    install_time=lookup["install_time"],
-                    key=key,
-                    newer_than=lookup["newer_than"],
-                )
             install_key = lookup["install_key"]
+            touches = self.candidates(
+                partition,
+                key,
+                install_time=lookup["install_time"],
+                newer_than=lookup["newer_than"],
+            )
             answers.append(
                 (
                     install_key,

@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 
 from aiokafka.client import AIOKafkaClient
+from aiokafka.protocol.metadata import MetadataRequest
 
 from attrib.kafka.client import security_kwargs
 from attrib.settings import Settings
+from attrib.topics import APP_CONFIG
 
 PROBE_TIMEOUT_S = 3.0
 
@@ -27,6 +29,7 @@ class KafkaProbe:
         self.timeout_s = timeout_s
         self._client: AIOKafkaClient | None = None
         self._bootstrapped = False
+        self._topic = settings.topic(APP_CONFIG)
 
     async def __call__(self) -> bool:
         try:
@@ -41,7 +44,13 @@ class KafkaProbe:
                     await self._client.bootstrap()
                     self._bootstrapped = True
                     return True
-                await self._client.fetch_all_metadata()
+                # Metadata of one topic, not of the whole cluster: a cluster of
+                # thousands of topics made every probe cost the loop tens of ms
+                # of response parsing.
+                node_id = self._client.get_random_node()
+                if node_id is None:
+                    return False
+                await self._client.send(node_id, MetadataRequest([self._topic]))
                 return True
         except asyncio.CancelledError:
             raise

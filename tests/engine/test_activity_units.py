@@ -109,12 +109,13 @@ def test_session_lookups_are_id_keys_only_and_never_probabilistic() -> None:
 
 
 def test_a_session_lookup_returns_only_clicks_after_the_install() -> None:
-    entries = [("old", T0 - HOUR, b"old"), ("new", T0 + HOUR, b"new")]
     key = f"i|{APP}|advertising_id:{GAID}"
-    assert touch_lists.candidates(entries, install_time=T0 + DAY, key=key, newer_than=T0) == [
-        b"new"
-    ]
-    assert touch_lists.candidates(entries, install_time=T0 + DAY, key=key) == [b"old", b"new"]
+    assert touch_lists.lookup_window(key, install_time=T0 + DAY, newer_than=T0) == (
+        T0 + 1,
+        T0 + DAY,
+    )
+    oldest, _ = touch_lists.lookup_window(key, install_time=T0 + DAY)
+    assert oldest < T0 - HOUR  # without newer_than, acquisition clicks are inside
 
 
 def test_pending_sessions_are_pending_entries_of_kind_session() -> None:

@@ -7,10 +7,13 @@ from aiokafka.partitioner import DefaultPartitioner
 from attrib.engine import devices, pending, touch_lists
 from attrib.engine.conversion import conversion_key, format_time, install_answer
 from attrib.engine.convert import attribution_id_for, install_from_record, touch_from_record
-from attrib.engine.index import HORIZON_MS, install_lookup_keys, touch_index_keys
+from attrib.engine.index import MAX_TOUCHES_PER_KEY, install_lookup_keys, touch_index_keys
 from attrib.engine.partitioning import partition_for
 from attrib.engine.scheduler import DueQueue
+from attrib.engine.touch_store import TouchIndex
 from attrib.rules.model import Decision
+from attrib.tables.state import MemoryBackend
+from attrib.tables.values import TOUCHES
 from tests.engine.harness import install_record, touch_record
 
 DAY = 86_400_000
@@ -55,36 +58,72 @@ def test_install_lookup_keys_match_the_touch_keys() -> None:
     assert not any("idfv" in k for k in keys)  # idfv never appears on touches
 
 
-def test_merge_dedups_orders_newest_first_and_prunes_by_event_time() -> None:
+def _index() -> TouchIndex:
+    return TouchIndex(TOUCHES.bind("touches", MemoryBackend()))
+
+
+def _entry(key: str, touch_id: str, at: int, received: int | None = None) -> dict:
+    return {
+        "key": key,
+        "touch_id": touch_id,
+        "touch_time": at,
+        "touch": touch_id.encode(),
+        "received_time": at if received is None else received,
+    }
+
+
+def _commit(index: TouchIndex) -> None:
+    for partition, changes in index.touches.take_changes().items():
+        index.touches.backend.write(partition, changes)
+
+
+def test_the_index_dedups_and_answers_newest_first_inside_the_window() -> None:
     key = "i|app|advertising_id:x"
-    old = ("old", 1_000, b"o")
-    merged = touch_lists.merge(
-        [old],
-        [("a", 5 * DAY, b"a"), ("a", 5 * DAY, b"dup"), ("b", 6 * DAY, b"b")],
-        key=key,
-        watermark_ms=6 * DAY,
-    )
-    assert [e[0] for e in merged] == ["b", "a", "old"]
-    pruned = touch_lists.merge(merged, [], key=key, watermark_ms=1_000 + HORIZON_MS["i"] + 1)
-    assert "old" not in [e[0] for e in pruned]
+    index = _index()
+    index.file(0, [_entry(key, "a", 5 * DAY), _entry(key, "a", 5 * DAY)], now_ms=6 * DAY)
+    index.file(0, [_entry(key, "b", 6 * DAY), _entry(key, "late", 6 * DAY + 1)], now_ms=6 * DAY)
+    _commit(index)
+    assert index.candidates(0, key, install_time=6 * DAY) == [b"b", b"a"]  # R2: not "late"
+    assert index.candidates(0, key, install_time=6 * DAY, newer_than=5 * DAY) == [b"b"]
+    assert index.candidates(0, "i|app|advertising_id:y", install_time=6 * DAY) == []
 
 
 def test_fingerprint_keys_expire_after_a_day_referrer_after_thirty() -> None:
-    entries = [("t", 0, b"x")]
-    assert touch_lists.unexpired(entries, key="p|a|ip|android|14", watermark_ms=DAY) == entries
-    assert touch_lists.unexpired(entries, key="p|a|ip|android|14", watermark_ms=DAY + 1) == []
-    assert touch_lists.unexpired(entries, key="r|a|t", watermark_ms=30 * DAY) == entries
-    assert touch_lists.unexpired(entries, key="r|a|t", watermark_ms=30 * DAY + 1) == []
+    fingerprint, referrer = "p|a|ip|android|14", "r|a|t"
+    assert touch_lists.keeps(fingerprint, 0, 0, watermark_ms=DAY, now_ms=DAY)
+    assert not touch_lists.keeps(fingerprint, 0, 0, watermark_ms=DAY + 1, now_ms=DAY + 1)
+    assert touch_lists.keeps(referrer, 0, 0, watermark_ms=30 * DAY, now_ms=30 * DAY)
+    assert not touch_lists.keeps(referrer, 0, 0, watermark_ms=30 * DAY + 1, now_ms=30 * DAY + 1)
 
 
-def test_candidates_exclude_touches_after_install() -> None:
-    entries = [("late", 101, b"late"), ("at", 100, b"at"), ("before", 50, b"before")]
-    assert touch_lists.candidates(entries, install_time=100, key="i|a|x") == [b"at", b"before"]
+def test_retention_keeps_a_late_received_touch_a_horizon_after_its_reception() -> None:
+    key = "r|a|t"
+    # 41 days old in event time, received today: kept (a history import).
+    assert touch_lists.keeps(key, 0, 41 * DAY, watermark_ms=41 * DAY, now_ms=41 * DAY)
+    assert not touch_lists.keeps(key, 0, 41 * DAY, watermark_ms=72 * DAY, now_ms=72 * DAY)
 
 
-def test_lists_are_bounded() -> None:
-    many = [(f"t{i}", i, b"") for i in range(1_500)]
-    assert len(touch_lists.merge([], many, key="i|a|x", watermark_ms=1_500)) == 1_000
+def test_the_sweep_drops_what_retention_drops_and_keeps_the_rest() -> None:
+    key = "p|a|ip|android|14"
+    index = _index()
+    index.file(0, [_entry(key, "old", 0)], now_ms=0)
+    index.file(0, [_entry(key, "new", 2 * DAY)], now_ms=2 * DAY)
+    _commit(index)
+    # Two days on in processing time; event time stands at the newest touch: "new"
+    # is kept by event time, "old" is out of both horizons.
+    deleted, _ = index.sweep(0, now_ms=4 * DAY)
+    _commit(index)
+    assert deleted == 1
+    assert index.candidates(0, key, install_time=2 * DAY + 1) == [b"new"]
+
+
+def test_lookups_are_bounded() -> None:
+    index = _index()
+    index.file(0, [_entry("i|a|x", f"t{i:04}", i) for i in range(1_500)], now_ms=1_500)
+    _commit(index)
+    found = index.candidates(0, "i|a|x", install_time=1_500)
+    assert len(found) == MAX_TOUCHES_PER_KEY
+    assert found[0] == b"t1499"  # the newest are kept
 
 
 def test_pending_install_completes_after_every_answer_once() -> None:
