@@ -219,7 +219,9 @@ async def count_records(settings: Settings, topic: str, want: int, deadline_s: f
 
 
 class Worker:
-    def __init__(self, settings: Settings, *, profile: Path | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, profile: Path | None = None, deliver: bool = False
+    ) -> None:
         self.port = 16600 + random.randint(0, 300)
         self.env = dict(os.environ)
         self.env.update(
@@ -230,6 +232,8 @@ class Worker:
             ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
             ATTRIB_DECISION_DELAY="0s",
             ATTRIB_WORKER_SINK="false",  # measure the join alone
+            # Postback/push delivery in the worker: off unless --deliver (its cost apart).
+            ATTRIB_WORKER_DELIVER="true" if deliver else "false",
         )
         argv = [sys.executable]
         if profile is not None:
@@ -338,6 +342,9 @@ async def main() -> None:
         "--touch-rate", type=int, default=0, help="clicks/s offered beside the installs"
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--deliver", action="store_true", help="run the postback/push delivery in the worker"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
     args = parser.parse_args()
 
@@ -366,7 +373,7 @@ async def main() -> None:
     inputs_before = await records_produced(settings)
     progress("backlog: one worker process")
     profile = tmp / "worker.prof" if args.profile else None
-    worker = Worker(settings, profile=profile)
+    worker = Worker(settings, profile=profile, deliver=args.deliver)
     worker.wait_ready()
     started = time.perf_counter()
     decided = await count_records(settings, "attributions", installs_n, deadline_s=3_600)
