@@ -42,7 +42,7 @@ def _item_kind(item: object) -> tuple[dict[str, Any], str]:
     kind = item.get("type")
     if kind is None:
         raise missing("type")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a list or object is unhashable
         raise field_error("type", "type must be one of install, session, event")
     return item, kind
 

@@ -24,17 +24,6 @@ def keeps(key: str, touch_time: int, received_ms: int, *, watermark_ms: int, now
     return touch_time >= watermark_ms - horizon or received_ms >= now_ms - horizon
 
 
-def next_look_ms(
-    key: str, touch_time: int, received_ms: int, *, watermark_ms: int, now_ms: int
-) -> int:
-    """When a kept touch may be dropped: once both its event-time and its reception
-    horizon have passed (event time assumed to move on like processing time), and
-    never sooner than a minute from ``now_ms``."""
-    horizon = HORIZON_MS[kind_of(key)]
-    wait = max(touch_time + horizon - watermark_ms, received_ms + horizon - now_ms)
-    return now_ms + max(60_000, wait)
-
-
 def lookup_window(key: str, *, install_time: int, newer_than: int = 0) -> tuple[int, int]:
     """``(oldest, newest)`` touch times a lookup returns: not after T0 (R2), inside the
     key's horizon before T0, and after ``newer_than`` when given (a session wants only

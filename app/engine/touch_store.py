@@ -14,9 +14,15 @@ Layout of one partition's RocksDB (all keys bytes):
   One entry per touch and key: filing is one put (no list to read, decode,
   merge and write back; a repeated touch overwrites itself), and a lookup is
   one range scan over ``[T0 - horizon, T0]`` of its key, in time order.
-- the expiry index: ``0xff 'x|' + due time (8 bytes) + sequence`` → the
-  entry keys due then (length-prefixed): a sweep costs what is due, not what
-  is stored.
+- two expiry indexes, ``0xff 'e|'`` (event time) and ``0xff 'p|'``
+  (processing time), each ``prefix + due time (8 bytes) + sequence`` → the
+  entry keys due then (length-prefixed). A touch is listed in the event-time
+  index a horizon after its event time; when the partition's event time
+  passes that, it goes if its reception is a horizon old too, else it is
+  listed in the processing-time index a horizon after its reception, where
+  the same question is asked the other way round. Either clock may jump (a
+  catch-up, a history import): each index is read against its own clock, so
+  a sweep costs what is due, not what is stored.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Any
 
 from attrib.engine import touch_lists
 from attrib.engine.batching import by_partition
-from attrib.engine.index import MAX_TOUCHES_PER_KEY
+from attrib.engine.index import HORIZON_MS, MAX_TOUCHES_PER_KEY, kind_of
 from attrib.engine.outbox import Outbox
 from attrib.engine.topics import EngineTopics
 from attrib.tables.state import TableState
@@ -38,7 +44,10 @@ from attrib.tables.state import TableState
 SWEEP_PER_ENVELOPE = 4
 SWEEP_CHUNK = 64
 
-EXPIRY_PREFIX = b"\xffx|"
+EVENT_DUE = b"\xffe|"
+PROCESSING_DUE = b"\xffp|"
+#: Every expiry-index key starts with this (index keys start with a letter).
+EXPIRY_PREFIX = b"\xff"
 DUE_ROUNDING_MS = 60_000
 SEPARATOR = b"\x00"
 
@@ -55,15 +64,14 @@ def parse_entry_key(raw: bytes) -> tuple[bytes, int]:
     return raw[:cut], int.from_bytes(raw[cut + 1 : cut + 9], "big")
 
 
-def expiry_key(due_ms: int) -> bytes:
+def expiry_key(prefix: bytes, due_ms: int) -> bytes:
     due = -(-max(0, due_ms) // DUE_ROUNDING_MS) * DUE_ROUNDING_MS  # rounded up
     sequence = next(_sequence) & (2**64 - 1)
-    return EXPIRY_PREFIX + due.to_bytes(8, "big") + sequence.to_bytes(8, "big")
+    return prefix + due.to_bytes(8, "big") + sequence.to_bytes(8, "big")
 
 
 def due_of(raw: bytes) -> int:
-    start = len(EXPIRY_PREFIX)
-    return int.from_bytes(raw[start : start + 8], "big")
+    return int.from_bytes(raw[len(EVENT_DUE) : len(EVENT_DUE) + 8], "big")
 
 
 def pack_keys(keys: list[bytes]) -> bytes:
@@ -95,6 +103,7 @@ class TouchIndex:
         self.watermarks[partition] = watermark
         touches = self.touches
         due: dict[int, list[bytes]] = defaultdict(list)
+        horizon = HORIZON_MS
         filed = 0
         for entry in entries:
             key = entry["key"]
@@ -106,28 +115,57 @@ class TouchIndex:
                 continue
             raw_key = entry_key(key.encode(), touch_time, entry["touch_id"])
             touches.put_raw(partition, raw_key, received.to_bytes(8, "big") + entry["touch"])
-            look = touch_lists.next_look_ms(
-                key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-            )
-            due[-(-look // DUE_ROUNDING_MS)].append(raw_key)
+            due[touch_time + horizon[kind_of(key)]].append(raw_key)
             filed += 1
-        for minute, keys in due.items():
-            touches.put_raw(partition, expiry_key(minute * DUE_ROUNDING_MS), pack_keys(keys))
+        self._list(partition, EVENT_DUE, due)
         return filed
+
+    def _list(self, partition: int, prefix: bytes, due: dict[int, list[bytes]]) -> None:
+        """Add entry keys to an expiry index, one index entry per due minute."""
+        by_minute: dict[int, list[bytes]] = defaultdict(list)
+        for due_ms, keys in due.items():
+            by_minute[-(-due_ms // DUE_ROUNDING_MS)].extend(keys)
+        for minute, keys in by_minute.items():
+            self.touches.put_raw(
+                partition, expiry_key(prefix, minute * DUE_ROUNDING_MS), pack_keys(keys)
+            )
 
     def sweep(self, partition: int, now_ms: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:
         """Visit the entries whose retention may have run out (at most ``limit``
-        expiry-index entries, earliest first) and drop what retention drops; an
-        entry still kept is listed again for when it may go. Returns (entries
-        deleted, entries listed again)."""
+        expiry-index entries of each index, earliest first) and drop what retention
+        drops; an entry still kept by the other clock is listed in the other index.
+        Returns (entries deleted, entries listed again)."""
         watermark = self.watermarks[partition]
         if watermark == 0:
             return 0, 0
-        touches = self.touches
         deleted = again = 0
+        for prefix, clock, other in (
+            (EVENT_DUE, watermark, PROCESSING_DUE),
+            (PROCESSING_DUE, now_ms, EVENT_DUE),
+        ):
+            gone, moved = self._sweep_index(
+                partition, prefix, clock, other, watermark=watermark, now_ms=now_ms, limit=limit
+            )
+            deleted += gone
+            again += moved
+        return deleted, again
+
+    def _sweep_index(
+        self,
+        partition: int,
+        prefix: bytes,
+        clock_ms: int,
+        other: bytes,
+        *,
+        watermark: int,
+        now_ms: int,
+        limit: int,
+    ) -> tuple[int, int]:
+        touches = self.touches
+        deleted = 0
         later: dict[int, list[bytes]] = defaultdict(list)
-        for raw in touches.keys_after(partition, EXPIRY_PREFIX, limit):
-            if not raw.startswith(EXPIRY_PREFIX) or due_of(raw) > now_ms:
+        for raw in touches.keys_after(partition, prefix, limit):
+            if not raw.startswith(prefix) or due_of(raw) > clock_ms:
                 break
             packed = touches.get_raw(partition, raw) or b""
             touches.delete(partition, raw)
@@ -144,14 +182,11 @@ class TouchIndex:
                     touches.delete(partition, raw_key)
                     deleted += 1
                     continue
-                look = touch_lists.next_look_ms(
-                    key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-                )
-                later[-(-look // DUE_ROUNDING_MS)].append(raw_key)
-                again += 1
-        for minute, keys in later.items():
-            touches.put_raw(partition, expiry_key(minute * DUE_ROUNDING_MS), pack_keys(keys))
-        return deleted, again
+                # Kept by the other clock: ask again when that one passes.
+                moment = received if other == PROCESSING_DUE else touch_time
+                later[moment + HORIZON_MS[kind_of(key)]].append(raw_key)
+        self._list(partition, other, later)
+        return deleted, sum(len(k) for k in later.values())
 
     def candidates(
         self, partition: int, key: str, *, install_time: int, newer_than: int = 0

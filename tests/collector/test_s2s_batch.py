@@ -112,3 +112,17 @@ async def test_an_empty_batch_is_an_empty_result(client: TestClient) -> None:
     response = await client.post(PATH, json=[], headers=KEY)
     assert response.status == 200
     assert await response.json() == {"results": []}
+
+
+async def test_a_type_that_is_an_object_or_a_list_is_refused_per_item(client: TestClient) -> None:
+    """Found by schemathesis: an unhashable ``type`` was a 500 for the whole batch."""
+    batch = [item("session", "ok-1"), {**item("x", "t-1"), "type": {"a": 1}}]
+    batch.append({**item("x", "t-2"), "type": ["install"]})
+    response = await client.post(PATH, json=batch, headers=KEY)
+    assert response.status == 200
+    results = (await response.json())["results"]
+    assert [(r["status"], r["error"], r["field"]) for r in results] == [
+        (202, None, None),
+        (400, "invalid_field", "type"),
+        (400, "invalid_field", "type"),
+    ]

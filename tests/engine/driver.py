@@ -171,7 +171,7 @@ class EngineDriver:
         return None if value is None else value[1]
 
     def index_keys(self, *, expiry: bool = False) -> int:
-        """Keys of the touch index (``expiry``: entries of its expiry index instead)."""
+        """Entries of the touch index, one per touch and key (``expiry``: of its expiry indexes)."""
         from attrib.engine.touch_store import EXPIRY_PREFIX
 
         backend = self.touches.backend
