@@ -88,7 +88,12 @@ def tables_without_javascript(base: str, shots: Path) -> dict:
         driver.get(f"{base}/dashboard")
         driver.find_element(By.ID, "token").send_keys(TOKEN)
         driver.find_element(By.ID, "sign-in").click()
+        # The form's POST sets the session cookie: wait for the signed-in page first
+        # (going on at once raced it and found the sign-in form again).
+        wait = WebDriverWait(driver, 30)
+        wait.until(lambda d: not d.find_elements(By.ID, "token"))
         driver.get(f"{base}/dashboard?app={DEMO_APP}")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#table-overview tbody tr"))
         rows = len(driver.find_elements(By.CSS_SELECTOR, "#table-overview tbody tr"))
         rendered = driver.find_elements(By.CSS_SELECTOR, "canvas[data-rendered='true']")
         notes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".chart noscript, .chart p")]
