@@ -302,6 +302,81 @@ async def records_produced(settings: Settings) -> int:
         await consumer.stop()
 
 
+async def end_offsets_total(settings: Settings, names: list[str]) -> int:
+    consumer = make_consumer(settings)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        tps = [
+            TopicPartition(t, p)
+            for t in cluster.topics()
+            if any(n in t for n in names)
+            for p in cluster.partitions_for_topic(t) or ()
+        ]
+        return sum((await consumer.end_offsets(tps)).values()) if tps else 0
+    finally:
+        await consumer.stop()
+
+
+async def quix_peer(settings: Settings, clicks: int, installs: int) -> dict[str, float] | None:
+    """Run ``bench/quix_peer.py`` over this run's clicks and installs (own process);
+    None when quixstreams is not installed (the optional ``bench`` extra)."""
+    try:
+        import quixstreams  # noqa: F401
+    except ImportError:
+        return None
+    tag = uuid.uuid4().hex[:8]
+    group, output = f"quix-peer-{tag}", settings.topic(f"quix-peer-{tag}")
+    state = Path(settings.data_dir) / "quix-state"
+    argv = [
+        sys.executable,
+        str(Path(__file__).with_name("quix_peer.py")),
+        settings.kafka_bootstrap,
+        settings.topic("clicks"),
+        settings.topic("installs"),
+        output,
+        group,
+        str(state),
+    ]
+    log = open(Path(settings.data_dir) / "quix-peer.log", "ab")  # noqa: SIM115, ASYNC230
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=log, stderr=log)  # noqa: ASYNC220
+    try:
+        consumer = make_consumer(settings)
+        await consumer.start()
+        first = last = 0.0
+        seen = 0
+        try:
+            while seen < installs and time.perf_counter() - started < 1_800:
+                if proc.poll() is not None:
+                    raise RuntimeError("the Quix peer exited; see quix-peer.log")
+                cluster = await consumer._client.fetch_all_metadata()
+                parts = cluster.partitions_for_topic(output) or ()
+                ends = await consumer.end_offsets([TopicPartition(output, p) for p in parts])
+                now_seen = sum(ends.values())
+                if now_seen and not first:
+                    first = time.perf_counter()
+                if now_seen != seen:
+                    last = time.perf_counter()
+                    progress(f"quix peer: {now_seen:,}/{installs:,} joined")
+                seen = now_seen
+                await asyncio.sleep(0.2)
+        finally:
+            await consumer.stop()
+    finally:
+        proc.terminate()  # it commits its changelog on the way out
+        proc.wait(timeout=60)
+    produced = await end_offsets_total(settings, [group, output])
+    elapsed = last - started
+    inputs = clicks + installs
+    return {
+        "records_ps": inputs / elapsed,
+        "records_ps_after_first_output": inputs / max(1e-9, last - first),
+        "produced_per_input": produced / inputs,
+        "joined": seen,
+    }
+
+
 def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -342,6 +417,7 @@ async def main() -> None:
         "--touch-rate", type=int, default=0, help="clicks/s offered beside the installs"
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-peer", action="store_true", help="skip the Quix Streams peer")
     parser.add_argument(
         "--deliver", action="store_true", help="run the postback/push delivery in the worker"
     )
@@ -384,6 +460,16 @@ async def main() -> None:
     progress("waiting until the worker is idle (index caught up)")
     worker.wait_idle()
     produced = await records_produced(settings) - inputs_before
+    peer = None
+    if not args.no_peer:
+        progress("peer: Quix Streams join_asof over the same clicks and installs")
+        worker_paused = worker.proc
+        worker_paused.send_signal(signal.SIGSTOP)  # the peer gets the machine to itself
+        try:
+            clicks_n = sum(1 for t in touches if t["touch_type"] == "click")
+            peer = await quix_peer(settings, clicks_n, installs_n)
+        finally:
+            worker_paused.send_signal(signal.SIGCONT)
     progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")
     latencies: list[float] = []
     producer = make_producer(settings)
@@ -450,6 +536,15 @@ async def main() -> None:
     print(f"{'ratio worker / ceiling':<44}{records_ps / ceiling_rps:>14.1%}")
     label = "Kafka records produced per input record"
     print(f"{label:<44}{produced / total:>14.2f}")
+    if peer is None:
+        print("Quix Streams peer: not run (--no-peer, or `pip install -e '.[bench]'`)")
+    else:
+        print(f"{'Quix join_asof peer, records/s':<44}{peer['records_ps']:>14,.0f}")
+        label = "  (from its first output, records/s)"
+        print(f"{label:<44}{peer['records_ps_after_first_output']:>14,.0f}")
+        label = "  Kafka records produced per input record"
+        print(f"{label:<44}{peer['produced_per_input']:>14.2f}")
+        print(f"{'ratio worker / Quix peer':<44}{records_ps / peer['records_ps']:>14.2f}")
     if latencies:
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"
