@@ -104,7 +104,23 @@ def parse_engine(out: str) -> list[tuple[str, str, str, str]]:
             values.get("ratio worker / ceiling", ""),
         ),
         ("engine decisions/s (backlog)", values.get("worker backlog, decisions/s", "?"), "", ""),
+        (
+            "engine Kafka records produced per input",
+            values.get("Kafka records produced per input record", "?"),
+            "",
+            "",
+        ),
     ]
+    quix = values.get("Quix join_asof peer, records/s")
+    if quix:
+        rows.append(
+            (
+                "engine records/s vs Quix join_asof",
+                values.get("worker backlog, records/s", "?"),
+                f"{quix} Quix",
+                values.get("ratio worker / Quix peer", ""),
+            )
+        )
     for key, value in values.items():
         if key.startswith("decision latency p99"):
             rows.append((f"engine {key.removeprefix('decision ')}", value, "", ""))
