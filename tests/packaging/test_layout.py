@@ -40,7 +40,12 @@ def test_no_clashing_top_level_names_installed() -> None:
 
     for name in ("tables", "avro", "agents", "app"):
         spec = importlib.util.find_spec(name)
-        assert spec is None or not str(spec.origin or "").startswith(str(ROOT)), name
+        origin = str(spec.origin or "") if spec is not None else ""
+        # Installed distributions (Apache Avro comes with the bench extra's Quix
+        # Streams) live in the venv, which may sit inside the checkout: only the
+        # repo's own folders must not answer to these names.
+        ours = origin.startswith(str(ROOT)) and "site-packages" not in origin
+        assert not ours, name
 
 
 def test_every_data_folder_is_a_listed_package_too() -> None:
