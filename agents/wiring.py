@@ -27,6 +27,7 @@ device_partition = DevicePartition(
     app_configs.get,
     decision_delay_ms=settings.decision_delay_ms,
     hold_ms=settings.event_hold_ms,
+    dedupe_window_ms=settings.dedupe_window_ms,
 )
 
 retention = DeviceRetention(

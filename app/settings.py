@@ -115,6 +115,9 @@ class Settings:
     # in event time, is forgotten: the longest re-attribution window (730d) plus the
     # longest inactivity period (30d) by default.
     device_retention: str = "760d"
+    # R26: how much event time a device's install, session and event ids are
+    # remembered for (repeats inside it have one effect), at least 30 days.
+    dedupe_window: str = "30d"
     # Postbacks and push (R35, R36; docs/operations.md, Delivery).
     # Run the delivery stage inside the worker ("false": run `attrib deliver` separately).
     worker_deliver: bool = True
@@ -142,6 +145,10 @@ class Settings:
     @property
     def event_hold_ms(self) -> int:
         return parse_duration(self.event_hold)
+
+    @property
+    def dedupe_window_ms(self) -> int:
+        return parse_duration(self.dedupe_window)
 
     @property
     def device_retention_ms(self) -> int:
@@ -181,7 +188,11 @@ class Settings:
             raise SettingsError(f"ATTRIB_DECISION_DELAY: {exc}") from exc
         if not 0 <= delay <= 60_000:
             raise SettingsError("ATTRIB_DECISION_DELAY: must be between 0s and 60s")
-        for name, low in (("event_hold", 1_000), ("device_retention", 86_400_000)):
+        for name, low in (
+            ("event_hold", 1_000),
+            ("device_retention", 86_400_000),
+            ("dedupe_window", 30 * 86_400_000),
+        ):
             try:
                 value = parse_duration(getattr(self, name))
             except ValueError as exc:

@@ -96,12 +96,14 @@ class DevicePartition:
         *,
         decision_delay_ms: int,
         hold_ms: int = waiting.HOLD_MS,
+        dedupe_window_ms: int = device_state.DEDUPE_WINDOW_MS,
     ) -> None:
         self.tables = tables
         self.topics = topics
         self.configs = configs
         self.decision_delay_ms = decision_delay_ms
         self.hold_ms = hold_ms
+        self.dedupe_window_ms = dedupe_window_ms
         #: Due times of pending installs and sessions (processing time, R4).
         self.due = DueQueue()
         #: Due times of waiting events (R25).
@@ -233,6 +235,7 @@ class DevicePartition:
     ) -> None:
         """Write the records of ``events`` not attributed yet (R26) and remember them."""
         emitted: list[str] = []
+        emitted_times: list[int] = []
         topic = self.topics.attributed_events
         for event in events:
             event_id = event["event_id"]
@@ -242,8 +245,11 @@ class DevicePartition:
                 outbox.add(topic, key, codec.encode("AttributedEvent", out))
                 EVENT_ATTRIBUTIONS.labels(out["conversion_type"]).inc()
             emitted.append(event_id)
+            emitted_times.append(event["event_time"])
         if state is not None and emitted:
-            updated = device_state.remember_events(state, emitted)
+            updated = device_state.remember_events(
+                state, emitted, emitted_times, window_ms=self.dedupe_window_ms
+            )
             self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
 
     def _release_waiting(
@@ -425,6 +431,7 @@ class DevicePartition:
             event_id=record["event_id"],
             attribution_id=attribution_id_for(app_id, record["event_id"]),
             attribution=encoded,
+            window_ms=self.dedupe_window_ms,
         )
         self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
         answer = install_answer(attribution, is_first_launch=True)
@@ -477,7 +484,10 @@ class DevicePartition:
         attribution = codec.decode(state["attribution"], expect="Attribution")
         if matched is None:
             updated = device_state.apply_session(
-                state, session_time=session.session_time, event_id=session.event_id
+                state,
+                session_time=session.session_time,
+                event_id=session.event_id,
+                window_ms=self.dedupe_window_ms,
             )
             if not state["launched"]:
                 # R37: is_first_launch is true only until a session arrives.
@@ -502,6 +512,7 @@ class DevicePartition:
                 app_id, session.event_id, candidates[touch.touch_id][1], reengagement
             ),
             used_touch=(touch.touch_id, touch.touch_time),
+            window_ms=self.dedupe_window_ms,
         )
         self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
 

@@ -18,12 +18,13 @@ from attrib.rules.model import Decision, DeviceHistory
 
 DeviceState = dict[str, Any]
 
-#: Remembered install event ids per device (R26); replays come within minutes.
-MAX_DECIDED = 32
-#: Remembered session event ids per device (R26).
-MAX_SESSIONS = 32
-#: Remembered in-app event ids per device (R26), as 64-bit digests.
-MAX_EVENTS = 128
+#: R26: install, session and in-app event ids are remembered for this much event
+#: time per device (the deployment setting ``dedupe_window``, at least 30 d),
+#: however many other ids the device sends meanwhile.
+DEDUPE_WINDOW_MS = 30 * 86_400_000
+#: A safety cap per kind of id: a device's entry must fit one Kafka record (a
+#: device sending more than this many events inside the window is a bot).
+MAX_REMEMBERED = 20_000
 #: Used retargeting clicks are kept while a click window could still use them
 #: (the largest click_lookback), and at most this many.
 MAX_USED_TOUCHES = 64
@@ -53,6 +54,23 @@ def decided_attribution_id(state: DeviceState | None, event_id: str) -> str | No
     return None
 
 
+def _recent(
+    items: list[Any], times: list[int], *, fill_ms: int, window_ms: int
+) -> tuple[list[Any], list[int]]:
+    """The ``items`` whose event time is inside ``window_ms`` of the newest one.
+
+    ``times`` runs parallel to ``items``; entries written before times were kept
+    (shorter ``times``) count as ``fill_ms``.
+    """
+    if len(times) < len(items):
+        times = [fill_ms] * (len(items) - len(times)) + list(times)
+    if not items:
+        return [], []
+    cutoff = max(times) - window_ms
+    kept = [(i, t) for i, t in zip(items, times, strict=True) if t >= cutoff][-MAX_REMEMBERED:]
+    return [i for i, _ in kept], [t for _, t in kept]
+
+
 def apply_decision(
     state: DeviceState | None,
     *,
@@ -61,6 +79,7 @@ def apply_decision(
     event_id: str,
     attribution_id: str,
     attribution: bytes,
+    window_ms: int = DEDUPE_WINDOW_MS,
 ) -> DeviceState:
     """The entry after deciding one install of the device."""
     creates_attribution = decision.conversion_type in ("install", "reattribution")
@@ -73,9 +92,18 @@ def apply_decision(
             "last_activity_time": install_time,
             "blocked": decision.conversion_type == "blocked",
             "attribution": attribution,
-            "decided": [{"event_id": event_id, "attribution_id": attribution_id}],
+            "decided": [
+                {"event_id": event_id, "attribution_id": attribution_id, "event_time": install_time}
+            ],
         }
-    decided = [*state["decided"], {"event_id": event_id, "attribution_id": attribution_id}]
+    new = {"event_id": event_id, "attribution_id": attribution_id, "event_time": install_time}
+    fill = state["last_activity_time"]
+    decided, _ = _recent(
+        [*state["decided"], new],
+        [d.get("event_time") or fill for d in state["decided"]] + [install_time],
+        fill_ms=fill,
+        window_ms=window_ms,
+    )
     return {
         **state,
         "first_install_time": min(state["first_install_time"], install_time),
@@ -86,7 +114,7 @@ def apply_decision(
         "last_activity_time": max(state["last_activity_time"], install_time),
         "blocked": decision.conversion_type == "blocked",
         "attribution": attribution,
-        "decided": decided[-MAX_DECIDED:],
+        "decided": decided,
         # A new install starts a new life of the device: the answer is its
         # first launch again, and a re-engagement of the previous install no
         # longer applies to its events (R19: they go to the new decision).
@@ -103,6 +131,8 @@ _NEW_DEVICE: DeviceState = {
     "sessions": [],
     "events": [],
     "touched_ms": 0,
+    "session_times": [],
+    "event_times": [],
 }
 
 
@@ -123,14 +153,22 @@ def apply_session(
     event_id: str,
     reengagement: dict[str, Any] | None = None,
     used_touch: tuple[str, int] | None = None,
+    window_ms: int = DEDUPE_WINDOW_MS,
 ) -> DeviceState:
     """The entry after a session: last activity (R21), the session id (R26), and
     for a re-engagement (R23) the ``OpenReengagement`` and the click it used up
     (``(touch_id, touch_time)``)."""
+    sessions, session_times = _recent(
+        [*state["sessions"], event_id],
+        [*state.get("session_times", []), session_time],
+        fill_ms=state["last_activity_time"],
+        window_ms=window_ms,
+    )
     updated = {
         **state,
         "last_activity_time": max(state["last_activity_time"], session_time),
-        "sessions": [*state["sessions"], event_id][-MAX_SESSIONS:],
+        "sessions": sessions,
+        "session_times": session_times,
         "launched": True,
     }
     if reengagement is not None:
@@ -154,8 +192,24 @@ def event_seen(state: DeviceState | None, event_id: str) -> bool:
     return state is not None and event_digest(event_id) in state["events"]
 
 
-def remember_events(state: DeviceState, event_ids: Iterable[str]) -> DeviceState:
+def remember_events(
+    state: DeviceState,
+    event_ids: Iterable[str],
+    event_times: Iterable[int] | None = None,
+    *,
+    window_ms: int = DEDUPE_WINDOW_MS,
+) -> DeviceState:
+    """The entry remembering ``event_ids`` (R26) at their event times (default: the
+    device's last activity), for ``window_ms`` of event time."""
     digests = [event_digest(e) for e in event_ids]
     if not digests:
         return state
-    return {**state, "events": [*state["events"], *digests][-MAX_EVENTS:]}
+    fill = state["last_activity_time"]
+    times = list(event_times) if event_times is not None else [fill] * len(digests)
+    events, kept_times = _recent(
+        [*state["events"], *digests],
+        [*state.get("event_times", []), *times],
+        fill_ms=fill,
+        window_ms=window_ms,
+    )
+    return {**state, "events": events, "event_times": kept_times}

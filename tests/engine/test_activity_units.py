@@ -172,7 +172,8 @@ def test_used_clicks_are_bounded_by_the_largest_click_window_and_a_count() -> No
     late = T0 + devices.USED_TOUCH_HORIZON_MS + 10 * DAY
     state = devices.apply_session(state, session_time=late, event_id="x", used_touch=("t", late))
     assert devices.used_touch_ids(state) == {"t"}
-    assert len(state["sessions"]) == devices.MAX_SESSIONS
+    # R26: sessions a dedupe window (30 d) older than the newest are forgotten.
+    assert state["sessions"] == ["x"]
 
 
 def test_a_new_install_decision_closes_the_re_engagement_and_the_launch() -> None:
@@ -192,16 +193,32 @@ def test_a_new_install_decision_closes_the_re_engagement_and_the_launch() -> Non
     assert devices.used_touch_ids(after) == {"rt-1"}  # a click still re-engages only once
 
 
-def test_r26_event_ids_are_remembered_bounded() -> None:
+def test_r26_event_ids_are_remembered_for_the_window_however_many() -> None:
     state = _state()
     assert not devices.event_seen(state, "e1")
     assert not devices.event_seen(None, "e1")
-    state = devices.remember_events(state, ["e1"])
+    state = devices.remember_events(state, ["e1"], [T0])
     assert devices.event_seen(state, "e1")
-    state = devices.remember_events(state, [f"x{i}" for i in range(devices.MAX_EVENTS)])
+    many = [f"x{i}" for i in range(5_000)]  # far more than any count bound used to keep
+    state = devices.remember_events(state, many, [T0 + i for i in range(5_000)])
+    assert devices.event_seen(state, "e1")
+    # A window later in event time, the old ones go.
+    state = devices.remember_events(state, ["late"], [T0 + devices.DEDUPE_WINDOW_MS + 5_000])
     assert not devices.event_seen(state, "e1")
-    assert len(state["events"]) == devices.MAX_EVENTS
-    wire.encode("DeviceState", state)  # 64-bit digests fit Avro's long
+    assert devices.event_seen(state, "late")
+    encoded = wire.encode("DeviceState", state)  # 64-bit digests fit Avro's long
+    assert wire.decode(encoded, "DeviceState")["events"] == state["events"]
+
+
+def test_r26_memory_costs_about_sixteen_bytes_per_event() -> None:
+    """The figure docs/operations.md gives for ATTRIB_DEDUPE_WINDOW."""
+    state = _state()
+    base = len(wire.encode("DeviceState", state))
+    state = devices.remember_events(
+        state, [f"{i:08d}-event" for i in range(1_000)], [T0 + i * 60_000 for i in range(1_000)]
+    )
+    per_event = (len(wire.encode("DeviceState", state)) - base) / 1_000
+    assert 12 <= per_event <= 18
 
 
 # ---- waiting events (R25) ----------------------------------------------------------

@@ -227,3 +227,16 @@ def test_a_session_arriving_while_its_install_is_pending_is_applied_after_it() -
     assert state is not None
     assert session["event_id"] in state["sessions"]  # applied (R21, R26), not dropped
     assert state["last_activity_time"] == T0 + 5_000
+
+
+def test_an_sdk_retry_after_much_other_traffic_is_attributed_once() -> None:
+    """R26: ids are remembered for the dedupe window, not for the last N ids (a count
+    bound of 128 let this retry through as a second attribution)."""
+    d = driver()
+    ids = gaid()
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    events = [event_record(APP, event_time=T0 + 60_000 + i, ids=ids) for i in range(300)]
+    d.pipe("events", events)
+    d.pipe("events", [events[0]])  # the SDK retries the first one
+    assert len(d.read("attributed-events")) == 300

@@ -177,6 +177,7 @@ def test_device_state_tracks_history_and_decided_events() -> None:
     assert history is not None
     assert history.attribution_install_time == 100  # a reinstall creates no attribution
     assert history.last_install_time == 500
+    # R26: every install id inside the dedupe window is remembered, however many.
     for i in range(100):
         state = devices.apply_decision(
             state,
@@ -186,7 +187,19 @@ def test_device_state_tracks_history_and_decided_events() -> None:
             attribution_id="z",
             attribution=b"",
         )
-    assert len(state["decided"]) == devices.MAX_DECIDED
+    assert devices.decided_attribution_id(state, "x0") == "z"
+    assert devices.decided_attribution_id(state, "e1") is not None
+    # An install a window later in event time lets the old ids go.
+    state = devices.apply_decision(
+        state,
+        install_time=650 + devices.DEDUPE_WINDOW_MS,
+        decision=install,
+        event_id="late",
+        attribution_id="z",
+        attribution=b"",
+    )
+    assert devices.decided_attribution_id(state, "x0") is None
+    assert devices.decided_attribution_id(state, "x99") == "z"
 
 
 def test_due_queue_orders_and_deduplicates() -> None:
