@@ -240,3 +240,18 @@ def test_an_sdk_retry_after_much_other_traffic_is_attributed_once() -> None:
     d.pipe("events", events)
     d.pipe("events", [events[0]])  # the SDK retries the first one
     assert len(d.read("attributed-events")) == 300
+
+
+def test_r25_many_events_before_their_install_all_wait_for_it() -> None:
+    """No count makes an event leave early (R25): 150 events sent before their install
+    are all attributed to it (a bound of 100 used to emit 50 of them unattributed)."""
+    d = driver()
+    ids = gaid()
+    d.pipe("clicks", [click(ids, T0 - 60_000, media_source="netA")])
+    d.pipe("events", [event_record(APP, event_time=T0 + i, ids=ids) for i in range(150)])
+    assert d.read("attributed-events") == []
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    attributed = d.read("attributed-events")
+    assert len(attributed) == 150
+    assert {a["media_source"] for a in attributed} == {"netA"}
