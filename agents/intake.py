@@ -20,7 +20,7 @@ from mode import Service
 from attrib.channels import names, sender
 from attrib.engine.clock import wall_ms
 from attrib.engine.intake import InputRecord, route
-from attrib.engine.metrics import CONSUMER_LAG, INTAKE_RECORDS, RECORDS_CONSUMED
+from attrib.engine.metrics import INTAKE_RECORDS, RECORDS_CONSUMED
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import KafkaSender
 from attrib.faust_app import app, settings
@@ -71,7 +71,6 @@ class Intake(Service):
         while not self.should_stop:
             batches = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=MAX_RECORDS)
             if not batches:
-                self._export_lag()
                 continue
             records = [
                 InputRecord(m.topic, m.partition, m.offset, m.key, m.value)
@@ -100,7 +99,6 @@ class Intake(Service):
             inflight.append(asyncio.ensure_future(self._settle(out, outbox, commit, previous)))
             while len(inflight) > MAX_IN_FLIGHT or (inflight and inflight[0].done()):
                 await inflight.popleft()
-            self._export_lag()
         for task in inflight:
             await task
 
@@ -119,17 +117,6 @@ class Intake(Service):
             await self.consumer.commit(commit)
         except Exception as exc:  # revoked meanwhile: the new owner reads them again
             self.log.warning("intake commit failed: %s", exc)
-
-    def _export_lag(self) -> None:
-        if self.consumer is None:
-            return
-        for tp in self.consumer.assignment():
-            high = self.consumer.highwater(tp)
-            if high is None:
-                continue
-            position = self._position(tp)
-            if position is not None:
-                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, high - position))
 
     def _position(self, tp: TopicPartition) -> int | None:
         if tp in self.positions:

@@ -129,9 +129,6 @@ class TableState(Generic[V]):
             return None if cached is _DELETED else bytes(cached)
         return self.backend.get(partition, key)
 
-    def __contains__(self, item: tuple[int, bytes]) -> bool:
-        return self.get(*item) is not None
-
     def put(self, partition: int, key: bytes, value: V) -> None:
         self._cache[(partition, key)] = value
 
@@ -167,10 +164,6 @@ class TableState(Generic[V]):
             changes.setdefault(partition, {})[key] = encoded
         self._cache.clear()
         return changes
-
-    def discard(self) -> None:
-        """Forget the batch's changes (the batch failed and will be processed again)."""
-        self._cache.clear()
 
     def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
         return self.backend.keys_after(partition, after, limit)

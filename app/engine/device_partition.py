@@ -198,6 +198,13 @@ class DevicePartition:
             return
         self._emit_events(partition, key, [record], state, now_ms, outbox)
 
+    def _store_device(
+        self, partition: int, key: bytes, state: device_state.DeviceState, now_ms: int
+    ) -> None:
+        """Write a device's entry, stamped with the processing time of the change
+        (what device retention measures)."""
+        self.tables.devices.put(partition, key, {**state, "touched_ms": now_ms})
+
     # ---- in-app events ----------------------------------------------------------------
     def _hold_event(
         self, partition: int, key: bytes, event: dict[str, Any], raw: bytes, arrived_ms: int
@@ -250,7 +257,7 @@ class DevicePartition:
             updated = device_state.remember_events(
                 state, emitted, emitted_times, window_ms=self.dedupe_window_ms
             )
-            self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
+            self._store_device(partition, key, updated, now_ms)
 
     def _release_waiting(
         self, partition: int, key: bytes, now_ms: int, outbox: Outbox, *, due_only: bool = False
@@ -433,7 +440,7 @@ class DevicePartition:
             attribution=encoded,
             window_ms=self.dedupe_window_ms,
         )
-        self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
+        self._store_device(partition, key, updated, now_ms)
         answer = install_answer(attribution, is_first_launch=True)
         self._file_conversions(app_id, [record], answer, now_ms)
 
@@ -494,7 +501,7 @@ class DevicePartition:
                 answer = install_answer(attribution, is_first_launch=False)
                 self._file_conversions(app_id, [attribution, record], answer, now_ms)
             SESSIONS_DECIDED.labels("session").inc()
-            self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
+            self._store_device(partition, key, updated, now_ms)
             return
         reengagement = open_reengagement(session, matched, settings_)
         out = activity.reengagement_record(record, matched, reengagement, decided_time=now_ms)
@@ -514,7 +521,7 @@ class DevicePartition:
             used_touch=(touch.touch_id, touch.touch_time),
             window_ms=self.dedupe_window_ms,
         )
-        self.tables.devices.put(partition, key, {**updated, "touched_ms": now_ms})
+        self._store_device(partition, key, updated, now_ms)
 
     # ---- conversion data (R37) ------------------------------------------------------------
     def _file_conversions(

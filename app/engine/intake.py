@@ -58,8 +58,6 @@ class InputRecord:
 
 @dataclass(slots=True)
 class IntakeCounts:
-    touches: int = 0
-    index_entries: int = 0
     device_inputs: int = 0
     refused: int = 0
     #: Device records read on another partition than their key's (a producer with
@@ -130,7 +128,6 @@ def route(
                     refuse(record, "invalid_event", problem)
                     continue
             if kind == TOUCH:
-                counts.touches += 1
                 touch = touch_from_record(value)
                 received = value["received_time"] or now_ms
                 for key in touch_index_keys(touch):
@@ -143,7 +140,6 @@ def route(
                             "received_time": received,
                         }
                     )
-                    counts.index_entries += 1
             else:
                 counts.device_inputs += 1
                 key = device_record_key(app_id, value["device_key"])

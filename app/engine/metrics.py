@@ -53,11 +53,6 @@ INTAKE_RECORDS = Counter(
     "misplaced (read on another partition than their key's, routed to the right one)",
     ["outcome"],
 )
-CONSUMER_LAG = Gauge(
-    "attrib_intake_lag_records",
-    "Records of an input partition not yet read by this worker's intake",
-    ["topic", "partition"],
-)
 HOP_DELAY = Histogram(
     "attrib_envelope_delay_seconds",
     "From an internal envelope's Kafka timestamp to the start of its processing, by topic",

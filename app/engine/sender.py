@@ -80,16 +80,6 @@ class KafkaSender:
             pending = failed
 
 
-class MemorySender:
-    """Keeps what it is given (the test driver): ``records`` in send order."""
-
-    def __init__(self) -> None:
-        self.records: list[OutRecord] = []
-
-    async def send_all(self, records: Sequence[OutRecord]) -> None:
-        self.records.extend(records)
-
-
 async def commit_batch(sender: Sender, outbox: Outbox, states: Iterable[Any]) -> None:
     """End a batch: send ``outbox``; then write and changelog the ``states``' changes."""
     if outbox.records:
