@@ -39,7 +39,8 @@ expect 202 -X POST "$URL/v1/sdk/$APP/install" "${sdk[@]}" \
   -d '{"event_id": "docs-install", "device": {"advertising_id": "'$GAID'"}, "platform": "android",
        "install_referrer": "attrib_touch_id=06H1KXYKG3PXZ5MCDQRC1A85N0&pid=netA"}'
 expect 202 -X POST "$URL/v1/sdk/$APP/session" "${sdk[@]}" \
-  -d '{"event_id": "docs-s1", "device": {"advertising_id": "'$GAID'"}}'
+  -d '{"event_id": "docs-s1", "device": {"advertising_id": "'$GAID'"},
+       "deep_link": "mygame://promo?attrib_touch_id=06H1KXYKG3PXZ5MCDQRC1A85N0"}'
 expect 202 -X POST "$URL/v1/sdk/$APP/event" "${sdk[@]}" \
   -d '{"event_id": "docs-e1", "device": {"advertising_id": "'$GAID'"},
        "event_name": "purchase", "revenue": 9.99, "currency": "USD", "values": {"sku": "gold"}}'

@@ -114,6 +114,18 @@ _SCHEMAS: dict[str, Any] = {
                 "format": "int64",
                 "description": "install only",
             },
+            "deep_link": {
+                "type": "string",
+                "maxLength": 2048,
+                "description": "session only: the link that opened the app; its "
+                "attrib_touch_id query parameter names the retargeting click (R23)",
+            },
+            "referrer_touch_id": {
+                "type": "string",
+                "maxLength": 200,
+                "description": "session only: the retargeting click's touch_id, when the "
+                "app read it itself; wins over deep_link",
+            },
             "event_name": {"type": "string", "description": "event only, required there"},
             "revenue": {
                 "description": "event only: a number or numeric string, kept as sent",

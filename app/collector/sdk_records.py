@@ -29,6 +29,7 @@ from attrib.collector.fields import (
     revenue_text,
 )
 from attrib.identifiers import IDENTIFIER_TYPES, device_key, normalise_identifiers
+from attrib.rules.matching import deep_link_touch_id
 from attrib.web.errors import ApiError
 
 INSTALL: Final = "install"
@@ -43,6 +44,8 @@ KINDS: Final = {
 }
 MAX_SHORT_TEXT: Final = 100
 MAX_EVENT_NAME: Final = 255
+#: Deep links carry campaign parameters; browsers cap URLs near 2 kB too.
+MAX_DEEP_LINK: Final = 2048
 
 
 def _device_ids(body: Mapping[str, Any]) -> dict[str, str]:
@@ -52,6 +55,19 @@ def _device_ids(body: Mapping[str, Any]) -> dict[str, str]:
     if not isinstance(device, dict):
         raise field_error("device", "device must be a JSON object of identifiers")
     return normalise_identifiers(device)
+
+
+def _session_touch_id(body: Mapping[str, Any], deep_link: str | None) -> str | None:
+    """The click a session names (R23 referrer match): the explicit field wins.
+
+    http-api.md: a session's ``deep_link`` (or a ``referrer_touch_id`` field)
+    names the retargeting click that opened the app. A deep link without an
+    ``attrib_touch_id`` is a plain link: no click is named, not an error.
+    """
+    explicit = optional_text(body.get("referrer_touch_id"), "referrer_touch_id", MAX_ID_CHARS)
+    if explicit is not None and explicit.strip():
+        return explicit.strip()
+    return deep_link_touch_id(deep_link)
 
 
 def sdk_record(
@@ -90,6 +106,9 @@ def sdk_record(
         record["install_begin_ts"] = optional_epoch_ms(
             body.get("install_begin_ts"), "install_begin_ts", received_ms
         )
+    elif kind == SESSION:
+        record["deep_link"] = optional_text(body.get("deep_link"), "deep_link", MAX_DEEP_LINK)
+        record["referrer_touch_id"] = _session_touch_id(body, record["deep_link"])
     elif kind == EVENT:
         record["event_name"] = required_text(body.get("event_name"), "event_name", MAX_EVENT_NAME)
         record["revenue"] = revenue_text(body.get("revenue"))

@@ -89,9 +89,9 @@ def install_from_record(record: dict[str, Any]) -> Install:
 def session_from_record(record: dict[str, Any]) -> Session:
     """A ``sessions`` record as the rules see it.
 
-    The Session contract (v1) names no click, so sessions re-engage by id
-    only; a later version carrying a deep link's ``touch_id`` would set
-    ``referrer_touch_id`` here.
+    Session v2 names the click that opened the app (``referrer_touch_id``,
+    read by the collector from the deep link) for R23's referrer match; v1
+    records decode with it ``None`` and re-engage by id only.
     """
     ids = normalise_identifiers({k: record.get(k) for k in INSTALL_ID_FIELDS})
     return Session(

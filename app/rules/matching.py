@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Final, NamedTuple
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from attrib.identifiers import conflicting_id, ids_match
 from attrib.rules.model import CLICK, ID, PROBABILISTIC, REFERRER, Install, MatchType, Touch
@@ -43,6 +43,24 @@ def referrer_touch_id(install_referrer: str | None) -> str | None:
         text = unquote(text)
     values = parse_qs(text).get(REFERRER_TOUCH_ID_PARAM)
     return values[0] if values and values[0] else None
+
+
+def deep_link_touch_id(deep_link: str | None) -> str | None:
+    """The ``attrib_touch_id`` named by the deep link that opened the app, else ``None``.
+
+    The retargeting click's redirect carries it as a query parameter of the
+    link (``myapp://promo?attrib_touch_id=...``, or an https universal link);
+    some routers move the query into the fragment, which is read when the
+    query names no click.
+    """
+    if not deep_link:
+        return None
+    try:
+        parts = urlsplit(deep_link.strip())
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: not a link we can read
+        return None
+    fragment = parts.fragment.split("?", 1)[-1]  # "#/promo?attrib_touch_id=..." too
+    return referrer_touch_id(parts.query) or referrer_touch_id(fragment)
 
 
 def match_by_referrer_or_id(

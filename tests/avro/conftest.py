@@ -121,7 +121,13 @@ def _samples() -> dict[str, dict[str, Any]]:
             "event_time": T0,
             "received_time": T0 + 20,
         },
-        "Session": {**SDK, "event_time": T0 + 86_400_000, "received_time": T0 + 86_400_010},
+        "Session": {
+            **SDK,
+            "event_time": T0 + 86_400_000,
+            "received_time": T0 + 86_400_010,
+            "deep_link": "mygame://promo?attrib_touch_id=06H1KXYKG3PXZ5MCDQRC1A85N0",
+            "referrer_touch_id": "06H1KXYKG3PXZ5MCDQRC1A85N0",
+        },
         "InAppEvent": event_fields,
         "AppConfig": {
             "app_id": "com.example.game",

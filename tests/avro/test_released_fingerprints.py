@@ -21,6 +21,7 @@ RELEASED: dict[tuple[str, int], str] = {
     ("PostbackDelivery", 1): "69b896e64c581227",
     ("Reengagement", 1): "b1c63e390de508c0",
     ("Session", 1): "1cac6e593a798313",
+    ("Session", 2): "2a6df540093c6134",
     ("Touch", 1): "4325850640b6aa1d",
 }
 

@@ -119,8 +119,32 @@ async def test_session_lands_on_sessions_with_every_field(
         **common_fields(received),
         "event_id": "sess-1",
         "event_time": received,  # no timestamp: the receive time
+        "deep_link": None,
+        "referrer_touch_id": None,
     }
     assert landed.key == f"{ANDROID_APP}|advertising_id:{GAID}".encode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "touch_id"),
+    [
+        ({"deep_link": "mygame://promo?attrib_touch_id=T9&pid=retarget"}, "T9"),
+        ({"deep_link": "https://go.example.com/p?x=1&attrib_touch_id=T8"}, "T8"),
+        ({"deep_link": "mygame://promo#/offer?attrib_touch_id=T7"}, "T7"),
+        ({"deep_link": "mygame://promo?utm_source=mail"}, None),  # a plain link names no click
+        ({"deep_link": "mygame://x?attrib_touch_id=T1", "referrer_touch_id": "T2"}, "T2"),
+        ({"referrer_touch_id": "T3"}, "T3"),
+    ],
+)
+async def test_a_session_names_the_click_of_its_deep_link(
+    client: TestClient, reader: TopicReader, fields: dict[str, str], touch_id: str | None
+) -> None:
+    """R23 by referrer: the collector reads the click id out of the link that opened the app."""
+    status, _ = await post(client, "session", {**SDK_BODY, "event_id": "sess-dl", **fields})
+    assert status == 202
+    record = (await reader.one("sessions")).value
+    assert record["deep_link"] == fields.get("deep_link")
+    assert record["referrer_touch_id"] == touch_id
 
 
 async def test_event_lands_on_events_with_revenue_text_as_sent(
@@ -248,6 +272,9 @@ def _bad_cases() -> list[tuple[str, Any, int, str, str]]:
             "currency",
         ),
         ("event", body(event_name="buy", values=[1]), 400, "invalid_field", "values"),
+        ("session", body(deep_link=["x"]), 400, "invalid_field", "deep_link"),
+        ("session", body(deep_link="a://" + "x" * 2100), 400, "invalid_field", "deep_link"),
+        ("session", body(referrer_touch_id=5), 400, "invalid_field", "referrer_touch_id"),
         (
             "session",
             '{"event_id": "\\ud800", "device": {"advertising_id": "' + GAID + '"}}',

@@ -19,7 +19,7 @@ from rules_builders import (
 
 from attrib.identifiers import normalise_identifiers
 from attrib.rules.decide import decide
-from attrib.rules.matching import referrer_touch_id
+from attrib.rules.matching import deep_link_touch_id, referrer_touch_id
 
 
 def test_r5_referrer_match_names_the_click() -> None:
@@ -138,3 +138,15 @@ def test_r7_an_id_type_the_install_lacks_does_not_exclude() -> None:
     touch = prob_click("p1", T0 - HOUR, identifiers={"oaid": "oaid-of-someone"})
     decision = decide(install(ip=IP), [touch], DEFAULTS, None)
     assert decision.match_type == "probabilistic"
+
+
+def test_r23_a_deep_link_names_its_click_in_the_query_or_a_fragment() -> None:
+    assert deep_link_touch_id("mygame://promo?attrib_touch_id=t-1&pid=netR") == "t-1"
+    assert deep_link_touch_id("https://go.example.com/o?x=1&attrib_touch_id=t-2") == "t-2"
+    assert deep_link_touch_id("mygame://promo#/offer?attrib_touch_id=t-3") == "t-3"
+    assert deep_link_touch_id("mygame://promo?attrib_touch_id%3Dt-4") == "t-4"
+    assert deep_link_touch_id("mygame://promo?utm_source=mail") is None
+    assert deep_link_touch_id("mygame://promo?attrib_touch_id=") is None
+    assert deep_link_touch_id("http://[::1/bad?attrib_touch_id=t-5") is None  # unreadable link
+    assert deep_link_touch_id("") is None
+    assert deep_link_touch_id(None) is None
