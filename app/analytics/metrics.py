@@ -26,6 +26,12 @@ SINK_ERRORS = Counter(
     "Failed sink inserts and values that could not be stored, by table and reason.",
     ["table", "reason"],
 )
+SINK_SKIPPED = Counter(
+    "attrib_sink_skipped",
+    "Input records (touches, sessions) the worker refuses, left out of ClickHouse "
+    "(attrib.admission: invalid_time, unknown_app); their dead letters come from the worker.",
+    ["table", "reason"],
+)
 SINK_LAG = Gauge(
     "attrib_sink_consumer_lag",
     "Records on a partition after the sink's last committed offset.",

@@ -46,16 +46,18 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from clickhouse_connect.driver.client import Client
 
+from attrib.admission import SinkAdmission
 from attrib.analytics import clickhouse
 from attrib.analytics.batch import Batch, BatchAssembler, log_rejection
 from attrib.analytics.metrics import SINK_BATCH_SECONDS, SINK_ERRORS, SINK_LAG, SINK_ROWS
 from attrib.analytics.migrations import Target, apply_migrations
-from attrib.analytics.targets import DEAD_LETTERS, TARGETS, topic_targets
+from attrib.analytics.targets import ADMITTED_TABLES, DEAD_LETTERS, TARGETS, topic_targets
 from attrib.analytics.writer import TableWriter, Value, WriteResult
 from attrib.avro.codec import AvroCodec, default_codec
 from attrib.kafka.client import ensure_topics, make_consumer
+from attrib.registry import AppConfigCache
 from attrib.settings import Settings
-from attrib.topics import topic_specs
+from attrib.topics import APP_CONFIG, topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,15 @@ class SinkService:
         self.backoff = backoff or Backoff()
         self._client_factory = client_factory or (lambda: clickhouse.connect(settings))
         codec = codec or default_codec()
-        self._assembler = BatchAssembler(settings, self.targets, codec)
+        # Touches and sessions: only those the worker accepts (attrib.admission), which
+        # takes the app registry; the sink reads it like every worker does.
+        admitted = any(target.table in ADMITTED_TABLES for target in self.targets.values())
+        self._registry = AppConfigCache(settings) if admitted else None
+        admission = None
+        if self._registry is not None:
+            registry = self._registry
+            admission = SinkAdmission(codec.schemas, lambda app: registry.get(app) is not None)
+        self._assembler = BatchAssembler(settings, self.targets, codec, admission)
         self._writers = {name: TableWriter(target, codec) for name, target in TARGETS.items()}
         self._clients: list[Client | None] = [None] * self.lanes
         self._consumer: AIOKafkaConsumer | None = None
@@ -218,6 +228,9 @@ class SinkService:
             await self._close()
 
     async def _close(self) -> None:
+        if self._registry is not None:
+            with contextlib.suppress(Exception):
+                await self._registry.stop()
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             with contextlib.suppress(Exception):
@@ -244,8 +257,12 @@ class SinkService:
         self._state = "applying the ClickHouse schema"
         await self._retry("schema", lambda: asyncio.to_thread(migrate))
         self._state = "creating topics"
-        specs = [s for s in topic_specs(self.settings) if s.name in self.targets]
+        wanted = set(self.targets) | {self.settings.topic(APP_CONFIG)}
+        specs = [s for s in topic_specs(self.settings) if s.name in wanted]
         await self._retry("topics", lambda: ensure_topics(self.settings, specs))
+        if self._registry is not None:
+            self._state = "reading the app registry"
+            await self._retry("app registry", self._registry.start)
         self._state = "connecting the consumer"
         self._consumer = await self._retry("kafka", self._start_consumer)
         return self._consumer

@@ -54,6 +54,9 @@ TARGETS: dict[str, TableTarget] = {
     DEAD_LETTERS: TableTarget(DEAD_LETTERS, records.DEAD_LETTER),
 }
 
+#: Tables filled from input topics: only the records the worker accepts go in.
+ADMITTED_TABLES = frozenset({TOUCHES, SESSIONS})
+
 #: topic short name (attrib.topics) -> table
 TOPIC_TABLES: dict[str, str] = {
     topics.CLICKS: TOUCHES,

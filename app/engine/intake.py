@@ -5,8 +5,9 @@ hands each batch to :func:`route`:
 
 - a record that cannot be judged goes to ``dead-letter`` with the reason:
   undecodable, event time outside R3's bounds (``invalid_time``), an app no
-  configuration names (``unknown_app``, R22), an in-app event with bad money
-  (``invalid_event``);
+  configuration names (``unknown_app``, R22) — both judged by
+  :mod:`attrib.admission`, which the ClickHouse sink shares — and an in-app
+  event with bad money (``invalid_event``);
 - a touch becomes one entry per index key, in ``TouchIndexBatch`` envelopes
   on ``touch-index`` (each to its key's partition);
 - an install, session or event becomes a ``DeviceInputBatch`` entry on
@@ -24,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from attrib.admission import TIME_FIELD, input_refusal
 from attrib.avro import codec
 from attrib.avro.codec import AvroDecodeError
 from attrib.config import AppConfig
@@ -35,7 +37,6 @@ from attrib.engine.outbox import Outbox
 from attrib.engine.partitioning import partition_for
 from attrib.engine.topics import EngineTopics
 from attrib.keys import device_record_key
-from attrib.rules.eventtime import event_time_problem
 
 TOUCH = "touch"
 INSTALL = "install"
@@ -85,6 +86,10 @@ def route(
 ) -> IntakeCounts:
     """Check and route ``records`` (any mix of input topics) into ``outbox``."""
     kinds = kind_of_topic(topics)
+
+    def known_app(app_id: str) -> bool:
+        return configs(app_id) is not None
+
     counts = IntakeCounts()
     by_kind: dict[str, list[InputRecord]] = defaultdict(list)
     for record in records:
@@ -109,18 +114,17 @@ def route(
 
     for kind, batch in by_kind.items():
         decoded = codec.try_decode_many([r.value or b"" for r in batch], expect=_EXPECT[kind])
-        time_field = "touch_time" if kind == TOUCH else "event_time"
+        time_field = TIME_FIELD[_EXPECT[kind]]
         for record, value in zip(batch, decoded, strict=True):
             if isinstance(value, AvroDecodeError):
                 refuse(record, value.reason, str(value))
                 continue
-            problem = event_time_problem(value[time_field], value["received_time"] or now_ms)
-            if problem is not None:
-                refuse(record, "invalid_time", problem)
-                continue
             app_id = value["app_id"]
-            if configs(app_id) is None:
-                refuse(record, "unknown_app", app_id)
+            refusal = input_refusal(
+                app_id, value[time_field], value["received_time"] or now_ms, known_app
+            )
+            if refusal is not None:
+                refuse(record, refusal.reason, refusal.detail)
                 continue
             if kind == EVENT:
                 problem = event_problem(value)

@@ -25,6 +25,7 @@ from attrib.avro.records import TOPIC_RECORDS
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.settings import Settings
 from attrib.topics import topic_specs
+from tests.engine.harness import ANDROID_APP, setup_deployment
 
 APP = "com.example.game"
 
@@ -230,8 +231,16 @@ def delivery(delivery_id: str, attempt: int, at: str, **fields: Any) -> dict[str
 
 
 # ---- Kafka ------------------------------------------------------------------------
+#: The apps the analytics tests write about: registered, since the sink stores only
+#: the touches and sessions the worker accepts (attrib.admission: R3, R22).
+REGISTERED_APPS = (APP, "com.example.other")
+
+
 async def create_topics(settings: Settings) -> None:
+    """Every topic, and the apps of :data:`REGISTERED_APPS` in the registry."""
     await ensure_topics(settings, topic_specs(settings))
+    for app_id in REGISTERED_APPS:
+        await setup_deployment(settings, app_id, dict(ANDROID_APP))
 
 
 async def produce(

@@ -10,10 +10,12 @@ from analytics_helpers import (
     client_for,
     create_topics,
     final_count,
+    ms,
     produce,
     produce_raw,
     running_sink,
     session,
+    touch,
     wait_for_rows,
 )
 from prometheus_client import REGISTRY
@@ -90,3 +92,57 @@ async def test_a_record_is_queryable_within_five_seconds(sink_settings: Settings
             )
             await wait_for_rows(client, sink_settings, "attributions", n + 1, 10)
             assert time.monotonic() - produced < 5.0
+
+
+def skipped(table: str, reason: str) -> float:
+    labels = {"table": table, "reason": reason}
+    return REGISTRY.get_sample_value("attrib_sink_skipped_total", labels) or 0.0
+
+
+async def test_touches_and_sessions_the_worker_refuses_are_not_stored(
+    sink_settings: Settings,
+) -> None:
+    """Issue 18: reports count only accepted touches (attrib.admission, shared with the intake)."""
+    await create_topics(sink_settings)
+    at = "2025-03-03 12:00"
+    far_future = {"received_time": ms(at) - 11 * 60_000}  # R3: more than 10 min ahead
+    await produce(
+        sink_settings,
+        topics.CLICKS,
+        [
+            touch("t-ok", at),
+            touch("t-future", at, **far_future),
+            touch("t-unknown", at, app_id="com.example.unregistered"),
+            touch("t-last", at),
+        ],
+    )
+    await produce(
+        sink_settings,
+        topics.SESSIONS,
+        [
+            session("s-ok", 1, at),
+            session("s-old", 2, at, received_time=ms(at) + 401 * 86_400_000),
+            session("s-unknown", 3, at, app_id="com.example.unregistered"),
+        ],
+    )
+    before = {
+        reason: skipped("touches", reason) + skipped("sessions", reason)
+        for reason in ("invalid_time", "unknown_app")
+    }
+    client = client_for(sink_settings)
+    async with running_sink(sink_settings):
+        await wait_for_rows(client, sink_settings, "touches", 2)
+        await wait_for_rows(client, sink_settings, "sessions", 1)
+    db = sink_settings.clickhouse_database
+    touch_ids = client.query(f"SELECT touch_id FROM `{db}`.touches FINAL ORDER BY touch_id")
+    assert [row[0] for row in touch_ids.result_rows] == ["t-last", "t-ok"]
+    session_ids = client.query(f"SELECT event_id FROM `{db}`.sessions FINAL")
+    assert [row[0] for row in session_ids.result_rows] == ["s-ok"]
+    after = {
+        reason: skipped("touches", reason) + skipped("sessions", reason)
+        for reason in ("invalid_time", "unknown_app")
+    }
+    assert {reason: after[reason] - before[reason] for reason in after} == {
+        "invalid_time": 2.0,
+        "unknown_app": 2.0,
+    }
