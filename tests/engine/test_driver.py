@@ -66,6 +66,27 @@ def test_a_click_then_its_install_is_attributed_and_files_conversion_data() -> N
     assert b'"media_source":"netA"' in (d.conversion_answer(APP, ids["advertising_id"]) or b"")
 
 
+def test_r4_a_touch_received_after_the_decision_does_not_change_it() -> None:
+    """R4: the decision is over every touch received within decision_delay; a later
+    arrival, even one that would have won (last touch), changes nothing."""
+    d = driver()
+    ids, other = gaid(), gaid()
+    d.pipe("clicks", [click(ids, T0 - 7_200_000, media_source="early")])
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    d.pipe("clicks", [click(ids, T0 - 3_600_000, media_source="late", received=T0 + 1_000)])
+    d.advance(5_000)
+    [decision] = d.read("attributions")
+    assert decision["media_source"] == "early"
+    # The same late click received inside decision_delay is seen, and wins.
+    d.pipe("clicks", [click(other, T0 - 7_200_000, media_source="early")])
+    d.pipe("installs", [install(other, T0 + 6_000, received=T0 + 6_000)])
+    d.pipe("clicks", [click(other, T0 - 3_600_000, media_source="late", received=T0 + 6_500)])
+    d.advance(1_000)
+    [_, seen] = d.read("attributions")
+    assert (seen["device_key"], seen["media_source"]) == (device_key(other), "late")
+
+
 def test_history_import_decides_as_in_event_time_order() -> None:
     """A click 41 days ago and its install 40 days ago, received today while the
     app has today's traffic: attributed, not organic (touches are kept for a

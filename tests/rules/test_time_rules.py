@@ -55,11 +55,3 @@ def test_r3_timestamp_bounds(offset: int, problem: str | None) -> None:
 def test_r3_bounds_are_ten_minutes_and_four_hundred_days() -> None:
     assert MAX_FUTURE_MS == 10 * MINUTE
     assert MAX_PAST_MS == 400 * DAY
-
-
-def test_r4_a_touch_not_given_to_the_decision_does_not_change_it() -> None:
-    early = click("early", T0 - 2 * HOUR)
-    late_arrival = click("late", T0 - HOUR)
-    made = decide(install(), [early], DEFAULTS, None)
-    assert made.winner == early
-    assert decide(install(), [early, late_arrival], DEFAULTS, None).winner == late_arrival
