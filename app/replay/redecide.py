@@ -67,6 +67,17 @@ def order(records: Iterable[ArchivedRecord]) -> list[_Input]:
     return out
 
 
+def _advance(sim: EngineSimulation, to_ms: int) -> None:
+    """Move the clock to ``to_ms`` as continuous time would: first ``decision_delay`` on,
+    deciding every install that waits, and only then further, where waiting events may
+    expire. One jump past both would release an event unattributed before its pending
+    install's touch lookup is answered, which no live worker does."""
+    step = sim.clock() + DECISION_DELAY_MS
+    if to_ms > step:
+        sim.advance_to(step)
+    sim.advance_to(to_ms)
+
+
 def redecide(
     records: Iterable[ArchivedRecord],
     config: AppConfig,
@@ -91,12 +102,12 @@ def redecide(
         end = start + 1
         while end < len(inputs) and end - start < batch and inputs[end].topic == topic:
             end += 1
-        sim.advance_to(inputs[start].time)
+        _advance(sim, inputs[start].time)
         sim.pipe_raw(topic, [i.value for i in inputs[start:end]])
         start = end
         if progress is not None:
             progress(start, len(inputs))
-    sim.advance_to(inputs[-1].time + DECISION_DELAY_MS + HOLD_MS + 1)
+    _advance(sim, inputs[-1].time + DECISION_DELAY_MS + HOLD_MS + 1)
     result.attributions = sim.read("attributions")
     result.attributed_events = sim.read("attributed-events")
     result.reengagements = sim.read("reengagements")
