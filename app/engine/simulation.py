@@ -2,7 +2,7 @@
 
 :class:`EngineSimulation` wires the same processors the worker runs (intake
 routing, the touch index, the device partition, conversion data) to in-memory
-tables (:class:`attrib.tables.state.MemoryBackend`) and a manual clock, and
+tables (:class:`attrib.engine.sorted_memory.SortedMemoryBackend`) and a manual clock, and
 delivers every internal record to its processor in send order, the way the
 worker's agents would. Two users share it, which is why it is app code:
 
@@ -32,6 +32,7 @@ from attrib.engine.intake import InputRecord, IntakeCounts, route
 from attrib.engine.outbox import Outbox, OutRecord
 from attrib.engine.topics import EngineTopics
 from attrib.engine.touch_store import SWEEP_PER_ENVELOPE, TouchIndex
+from attrib.engine.sorted_memory import SortedMemoryBackend
 from attrib.tables.state import MemoryBackend, TableState
 from attrib.tables.values import CONVERSIONS, DEVICES, PENDING, TOUCHES, WAITING
 
@@ -80,14 +81,14 @@ class EngineSimulation:
         self.configs = configs
         self.clock = ManualClock(start_ms)
         self.topics = driver_topics(partitions)
-        self.touches: TableState[Any] = TOUCHES.bind("touches", MemoryBackend())
+        self.touches: TableState[Any] = TOUCHES.bind("touches", SortedMemoryBackend())
         self.index = TouchIndex(self.touches)
         self.tables = DeviceTables(
-            devices=DEVICES.bind("devices", MemoryBackend()),
-            pending=PENDING.bind("pending-installs", MemoryBackend()),
-            waiting=WAITING.bind("waiting-events", MemoryBackend()),
+            devices=DEVICES.bind("devices", SortedMemoryBackend()),
+            pending=PENDING.bind("pending-installs", SortedMemoryBackend()),
+            waiting=WAITING.bind("waiting-events", SortedMemoryBackend()),
         )
-        self.conversions: TableState[Any] = CONVERSIONS.bind("conversion-data", MemoryBackend())
+        self.conversions: TableState[Any] = CONVERSIONS.bind("conversion-data", SortedMemoryBackend())
         self.device = DevicePartition(
             self.tables,
             self.topics,
