@@ -58,7 +58,10 @@ def main() -> None:
     ]
 
     encoded = [
-        (codec.encode("Install", i), [codec.encode("Touch", t) for t in touches[n * 10 : n * 10 + 10]])
+        (
+            codec.encode("Install", i),
+            [codec.encode("Touch", t) for t in touches[n * 10 : n * 10 + 10]],
+        )
         for n, i in enumerate(installs)
     ]
 

@@ -2,7 +2,8 @@
 
     attrib replay --app com.example.game --from 2026-11-01 --to 2026-11-30 \\
         --set attribution.click_lookback=1d
-    attrib replay --app A --from D --to D --set media_sources.tiktok_int.click_lookback=2d --format csv
+    attrib replay --app A --from D --to D --format csv \\
+        --set media_sources.tiktok_int.click_lookback=2d
 
 Reads the Parquet archive at ``ATTRIB_ARCHIVE_URL`` (docs/replay.md), prints
 per media source the installs before (live) and after (replay). With no
@@ -63,19 +64,25 @@ def _duration(_ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option("--from", "first", required=True, metavar="YYYY-MM-DD", callback=_day)
 @click.option("--to", "last", required=True, metavar="YYYY-MM-DD", callback=_day)
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="A changed setting.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table"
-)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option(
     "--source",
     type=click.Choice(["archive", "clickhouse"]),
     default="archive",
     show_default=True,
 )
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="The app's configuration (admin JSON) instead of the registry's.")
-@click.option("--lookback", callback=_duration, metavar="DURATION",
-              help="History read before --from (default: see above).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The app's configuration (admin JSON) instead of the registry's.",
+)
+@click.option(
+    "--lookback",
+    callback=_duration,
+    metavar="DURATION",
+    help="History read before --from (default: see above).",
+)
 def replay(
     app_id: str,
     first: date,

@@ -30,9 +30,9 @@ from attrib.engine.device_partition import DevicePartition, DeviceTables
 from attrib.engine.device_retention import DeviceRetention
 from attrib.engine.intake import InputRecord, IntakeCounts, route
 from attrib.engine.outbox import Outbox, OutRecord
+from attrib.engine.sorted_memory import SortedMemoryBackend
 from attrib.engine.topics import EngineTopics
 from attrib.engine.touch_store import SWEEP_PER_ENVELOPE, TouchIndex
-from attrib.engine.sorted_memory import SortedMemoryBackend
 from attrib.tables.state import MemoryBackend, TableState
 from attrib.tables.values import CONVERSIONS, DEVICES, PENDING, TOUCHES, WAITING
 
@@ -88,7 +88,9 @@ class EngineSimulation:
             pending=PENDING.bind("pending-installs", SortedMemoryBackend()),
             waiting=WAITING.bind("waiting-events", SortedMemoryBackend()),
         )
-        self.conversions: TableState[Any] = CONVERSIONS.bind("conversion-data", SortedMemoryBackend())
+        self.conversions: TableState[Any] = CONVERSIONS.bind(
+            "conversion-data", SortedMemoryBackend()
+        )
         self.device = DevicePartition(
             self.tables,
             self.topics,

@@ -71,14 +71,24 @@ def _flag(value: Any) -> str:
     return "true" if value else "false"
 
 
+#: The fields of a contributor, in the order of ClickHouse's ``contributors`` tuples.
+CONTRIBUTOR_FIELDS = (
+    "touch_id",
+    "touch_type",
+    "touch_time",
+    "media_source",
+    "campaign",
+    "match_type",
+)
+
+
 def _contributor(a: dict[str, Any], n: int, field: str) -> str:
     contributors = a.get("contributors") or []
     if n >= len(contributors):
         return ""
     c = contributors[n]
-    c = c if isinstance(c, dict) else dict(
-        zip(("touch_id", "touch_type", "touch_time", "media_source", "campaign", "match_type"), c)
-    )
+    if not isinstance(c, dict):  # a ClickHouse row's tuple
+        c = dict(zip(CONTRIBUTOR_FIELDS, c, strict=True))
     if field == "Partner":
         return ""
     if field == "Touch Time":
@@ -135,9 +145,7 @@ MAPPING: dict[str, _Mapper] = {
 }
 for _n in range(3):
     for _field in ("Partner", "Media Source", "Campaign", "Touch Type", "Touch Time"):
-        MAPPING[f"Contributor {_n + 1} {_field}"] = (
-            lambda a, n=_n, f=_field: _contributor(a, n, f)
-        )
+        MAPPING[f"Contributor {_n + 1} {_field}"] = lambda a, n=_n, f=_field: _contributor(a, n, f)
 
 #: The columns always empty: Attrib does not know these.
 EMPTY_COLUMNS = tuple(c for c in COLUMNS if c not in MAPPING)

@@ -53,7 +53,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
             f"{', '.join(DECIDING_SECTIONS)}, {_ALIAS}.SOURCE",
         )
     if len(parts) < 2:
-        raise OverrideError(text, "name a setting inside the section, e.g. attribution.click_lookback")
+        raise OverrideError(
+            text, "name a setting inside the section, e.g. attribution.click_lookback"
+        )
     return parts, _value(raw.strip())
 
 

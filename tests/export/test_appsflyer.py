@@ -54,8 +54,14 @@ ATTRIBUTION = {
     "is_retargeting": False,
     "lookback": "7d",
     "contributors": [
-        {"touch_id": "t-0", "touch_type": "impression", "touch_time": 1_789_990_000_000,
-         "media_source": "unityads_int", "campaign": "rewarded", "match_type": "id"}
+        {
+            "touch_id": "t-0",
+            "touch_type": "impression",
+            "touch_time": 1_789_990_000_000,
+            "media_source": "unityads_int",
+            "campaign": "rewarded",
+            "match_type": "id",
+        }
     ],
     "blocked_reason": None,
     "platform": "android",
@@ -120,8 +126,16 @@ def test_one_rows_known_values() -> None:
 
 
 def test_an_organic_install_and_a_reattribution() -> None:
-    organic = {**ATTRIBUTION, "status": "organic", "media_source": "organic", "touch_id": None,
-               "touch_type": None, "touch_time": None, "match_type": None, "contributors": []}
+    organic = {
+        **ATTRIBUTION,
+        "status": "organic",
+        "media_source": "organic",
+        "touch_id": None,
+        "touch_type": None,
+        "touch_time": None,
+        "match_type": None,
+        "contributors": [],
+    }
     values = dict(zip(COLUMNS, row(organic), strict=True))
     assert (values["Media Source"], values["Attributed Touch Type"]) == ("organic", "")
     assert (values["Match Type"], values["Attribution Lookback"]) == ("", "")
@@ -137,8 +151,16 @@ def test_blocked_installs_are_left_out() -> None:
 
 
 def test_columns_left_empty_are_the_ones_attrib_cannot_know() -> None:
-    assert {"Region", "Country Code", "Carrier", "Cost Value", "Sub Param 1", "IMEI",
-            "Channel", "Partner"} <= set(EMPTY_COLUMNS)
+    assert {
+        "Region",
+        "Country Code",
+        "Carrier",
+        "Cost Value",
+        "Sub Param 1",
+        "IMEI",
+        "Channel",
+        "Partner",
+    } <= set(EMPTY_COLUMNS)
     assert "Media Source" not in EMPTY_COLUMNS
 
 
@@ -148,8 +170,19 @@ def test_the_cli_exports_the_archived_demo(tmp_path: Path) -> None:
     output = tmp_path / "installs.csv"
     result = CliRunner().invoke(
         export,
-        ["installs", "--app", "demo-export", "--from", "2026-08-01", "--to", "2026-09-21",
-         "--source", "archive", "--output", str(output)],
+        [
+            "installs",
+            "--app",
+            "demo-export",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-09-21",
+            "--source",
+            "archive",
+            "--output",
+            str(output),
+        ],
         env={"ATTRIB_ARCHIVE_URL": str(tmp_path)},
     )
     assert result.exit_code == 0, result.output

@@ -38,21 +38,37 @@ def test_a_clickhouse_row_exports_like_the_avro_record(clickhouse_up) -> None:
             "touch_time": _at(ATTRIBUTION["touch_time"]),
             "ctit_seconds": 600,
             "contributors": [
-                (c["touch_id"], c["touch_type"], _at(c["touch_time"]), c["media_source"],
-                 c["campaign"], c["match_type"])
+                (
+                    c["touch_id"],
+                    c["touch_type"],
+                    _at(c["touch_time"]),
+                    c["media_source"],
+                    c["campaign"],
+                    c["match_type"],
+                )
                 for c in ATTRIBUTION["contributors"]
             ],
             "rejected_touches": [],
         }
         columns = list(stored)
-        client.insert(f"{database}.attributions", [[stored[c] for c in columns]],
-                      column_names=columns)
+        client.insert(
+            f"{database}.attributions", [[stored[c] for c in columns]], column_names=columns
+        )
         result = CliRunner().invoke(
             export,
-            ["installs", "--app", ATTRIBUTION["app_id"], "--from", "2026-09-21",
-             "--to", "2026-09-21"],
-            env={"ATTRIB_CLICKHOUSE_URL": settings.clickhouse_url,
-                 "ATTRIB_CLICKHOUSE_DATABASE": database},
+            [
+                "installs",
+                "--app",
+                ATTRIBUTION["app_id"],
+                "--from",
+                "2026-09-21",
+                "--to",
+                "2026-09-21",
+            ],
+            env={
+                "ATTRIB_CLICKHOUSE_URL": settings.clickhouse_url,
+                "ATTRIB_CLICKHOUSE_DATABASE": database,
+            },
         )
         assert result.exit_code == 0, result.output
         [exported] = list(csv.reader(io.StringIO(result.stdout)))[1:]

@@ -48,8 +48,19 @@ def run_cli(archive: Path, demo: DemoRun, *extra: str) -> dict:
     first, last = _days(demo)
     result = CliRunner().invoke(
         replay,
-        ["--app", APP, "--from", first, "--to", last, "--config", str(archive / "config.json"),
-         "--format", "json", *extra],
+        [
+            "--app",
+            APP,
+            "--from",
+            first,
+            "--to",
+            last,
+            "--config",
+            str(archive / "config.json"),
+            "--format",
+            "json",
+            *extra,
+        ],
         env={"ATTRIB_ARCHIVE_URL": str(archive)},
     )
     assert result.exit_code == 0, result.output
@@ -119,8 +130,10 @@ def test_progress_and_lookback_on_stderr(archive: Path, demo: DemoRun) -> None:
         env={"ATTRIB_ARCHIVE_URL": str(archive)},
     )
     assert result.exit_code == 0, result.output
-    assert "d lookback" in result.stderr and "re-decided" in result.stderr
-    assert "media_source" in result.stdout and "re-decided" not in result.stdout
+    assert "d lookback" in result.stderr
+    assert "re-decided" in result.stderr
+    assert "media_source" in result.stdout
+    assert "re-decided" not in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -139,8 +152,18 @@ def test_a_bad_set_is_a_usage_error_naming_it(
     first, last = _days(demo)
     result = CliRunner().invoke(
         replay,
-        ["--app", APP, "--from", first, "--to", last, "--config", str(archive / "config.json"),
-         "--set", setting],
+        [
+            "--app",
+            APP,
+            "--from",
+            first,
+            "--to",
+            last,
+            "--config",
+            str(archive / "config.json"),
+            "--set",
+            setting,
+        ],
         env={"ATTRIB_ARCHIVE_URL": str(archive)},
     )
     assert result.exit_code == 2
@@ -150,8 +173,16 @@ def test_a_bad_set_is_a_usage_error_naming_it(
 def test_no_archive_is_a_clear_error(tmp_path: Path, archive: Path) -> None:
     result = CliRunner().invoke(
         replay,
-        ["--app", APP, "--from", "2026-09-01", "--to", "2026-09-02",
-         "--config", str(archive / "config.json")],
+        [
+            "--app",
+            APP,
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-09-02",
+            "--config",
+            str(archive / "config.json"),
+        ],
         env={"ATTRIB_ARCHIVE_URL": str(tmp_path / "nowhere")},
     )
     assert result.exit_code == 1

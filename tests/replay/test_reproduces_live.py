@@ -27,8 +27,16 @@ def _by_id(records: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]
 
 
 def _event_view(events: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
-    fields = ("event_id", "attribution_kind", "is_primary_attribution", "media_source",
-              "touch_id", "conversion_type", "attribution_id", "reengagement_id")
+    fields = (
+        "event_id",
+        "attribution_kind",
+        "is_primary_attribution",
+        "media_source",
+        "touch_id",
+        "conversion_type",
+        "attribution_id",
+        "reengagement_id",
+    )
     return {tuple(e[f] for f in fields) for e in events}
 
 
