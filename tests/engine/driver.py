@@ -1,5 +1,8 @@
 """A broker-less driver of the engine, in the spirit of Kafka Streams' ``TopologyTestDriver``.
 
+The wiring is app code now (:class:`attrib.engine.simulation.EngineSimulation`,
+which ``attrib replay`` runs too); this module keeps the tests' name for it.
+
 It wires the same processors the worker runs (intake routing, the touch
 index, the device partition, conversion data) to in-memory tables
 (:class:`attrib.tables.state.MemoryBackend`) and a manual clock, and

@@ -10,6 +10,7 @@ would write it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -127,9 +128,10 @@ async def test_the_workers_demo_decisions_replay_exactly(isolated_settings, tmp_
         assert decision(after[install_id]) == decision(attribution), install_id
 
     write_archive(tmp_path, APP, records)
-    (tmp_path / "config.json").write_text(json.dumps(scenario.config))
     today = datetime.fromtimestamp(now / 1000, UTC).date()
-    result = CliRunner().invoke(
+    # in a thread: the command runs its own event loop to read the registry
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
         replay,
         [
             "--app",
@@ -138,12 +140,15 @@ async def test_the_workers_demo_decisions_replay_exactly(isolated_settings, tmp_
             (today - timedelta(days=30)).isoformat(),
             "--to",
             today.isoformat(),
-            "--config",
-            str(tmp_path / "config.json"),
             "--format",
             "json",
         ],
-        env={"ATTRIB_ARCHIVE_URL": str(tmp_path)},
+        # no --config: the app's configuration comes from the registry on the broker
+        env={
+            "ATTRIB_ARCHIVE_URL": str(tmp_path),
+            "ATTRIB_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+            "ATTRIB_TOPIC_PREFIX": s.topic_prefix,
+        },
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
