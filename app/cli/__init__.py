@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sink": ("attrib.cli.sink", "sink", "Write the platform's topics into ClickHouse."),
     "deliver": ("attrib.cli.deliver", "deliver", "Send postbacks and push messages (R32-R36)."),
     "report": ("attrib.cli.report", "report", "Print an analytics report from ClickHouse."),
+    "replay": ("attrib.cli.replay", "replay", "Re-decide archived data with a changed config."),
+    "export": ("attrib.cli.export", "export", "Export attributions in another MMP's layout."),
 }
 
 

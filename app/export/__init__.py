@@ -1,0 +1,1 @@
+"""Exports of attributions in other products' layouts (migration aids, docs/analytics.md)."""
