@@ -1,13 +1,16 @@
 """Re-deciding archived input records with the live engine's own processors.
 
-The records go, in event-time order, through :class:`EngineSimulation`: the
-worker's intake routing, touch index, device partition and conversion data,
-on in-memory tables. Processing time (the clock that only times the waits,
-``decision_delay`` and the R25 hold) follows event time, so every install
-waits its ``decision_delay`` and is decided with every touch of its past
-already filed, which is what the live engine guarantees within
-``decision_delay`` of arrival (R1, R4). The decisions are therefore those the
-live worker makes, or would make with the changed configuration.
+The records go, in the order the platform received them (the collector's
+``received_time``), through :class:`EngineSimulation`: the worker's intake
+routing, touch index, device partition and conversion data, on in-memory
+tables. Processing time (the clock that only times the waits,
+``decision_delay`` and the R25 hold) follows that receive time, so every
+install waits its ``decision_delay`` and is decided over the touches received
+by then, as live (R4: a touch received later does not change the decision;
+in event-time order replay would see it and differ from live). Everything
+else the engine decides by event time (R1), whatever the arrival order. The
+decisions are therefore those the live worker makes, or would make with the
+changed configuration.
 
 Records are piped in runs of one topic (up to :data:`BATCH` records) with the
 timers run between runs: the same path the worker's batched agents take.
@@ -56,12 +59,14 @@ class _Input:
 
 
 def order(records: Iterable[ArchivedRecord]) -> list[_Input]:
-    """The input records in event-time order (ties: touches first, then Kafka order)."""
+    """The input records in the order the platform received them (ties: touches first,
+    then Kafka order); a record without a receive time counts at its event time."""
     out = []
     for r in records:
         if r.topic not in INPUT_TOPICS:
             raise ValueError(f"{r.topic!r} is not an input topic ({', '.join(INPUT_TOPICS)})")
-        t = event_time(r.topic, codec.decode(r.value))
+        record = codec.decode(r.value)
+        t = record.get("received_time") or event_time(r.topic, record)
         out.append(_Input(t, _RANK[r.topic], r.partition, r.offset, r.topic, r.value))
     out.sort(key=lambda i: (i.time, i.rank, i.topic, i.partition, i.offset))
     return out
