@@ -16,7 +16,9 @@ CONTAINER_TOOL ?= $(shell command -v docker || command -v podman)
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@# setuptools warns on every editable install whose folders are mapped (app/ -> attrib);
+	@# the layout is the design card's, so the notice only hides real output.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
