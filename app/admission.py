@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
-from attrib.avro.peek import Peek, compile_peek
-from attrib.avro.schemas import SchemaSet
+from attrib.avro.peek import PeekByWriter
+from attrib.avro.schemas import SchemaSet, SchemaVersion
 from attrib.rules.eventtime import event_time_problem
 
 INVALID_TIME: Final = "invalid_time"
@@ -64,9 +64,8 @@ class SinkAdmission:
     """:func:`input_refusal` for encoded values, reading only the three fields it needs."""
 
     def __init__(self, schemas: SchemaSet, known_app: KnownApp) -> None:
-        self._schemas = schemas
         self._known_app = known_app
-        self._peeks: dict[bytes, Peek | None] = {}
+        self._fields = PeekByWriter(schemas, _judged_fields)
 
     def refusal(self, value: bytes, now_ms: int) -> Refusal | None:
         """Why the single-object encoded input ``value`` is refused, or ``None``.
@@ -75,27 +74,18 @@ class SinkAdmission:
         A body too short for its fields is left to the caller's decoder,
         which refuses it with the codec's reason.
         """
-        fingerprint = value[2:10]
-        peek = self._peeks.get(fingerprint, _MISSING)
-        if peek is _MISSING:
-            peek = self._peeks[fingerprint] = self._compile(fingerprint)
-        if peek is None:
+        fields = self._fields.read(value)
+        if fields is None:
             return None
-        try:
-            app_id, event_time, received_time = peek(value)
-        except (IndexError, ValueError, UnicodeDecodeError):
-            return None
+        app_id, event_time, received_time = fields
         return input_refusal(app_id, event_time, received_time or now_ms, self._known_app)
 
-    def _compile(self, fingerprint: bytes) -> Peek | None:
-        version = self._schemas.by_fingerprint(fingerprint)
-        if version is None or version.name not in TIME_FIELD:
-            return None
-        fields = ["app_id", TIME_FIELD[version.name], "received_time"]
-        return compile_peek(version.parsed, fields)
 
+def _judged_fields(version: SchemaVersion) -> list[str] | None:
+    if version.name not in TIME_FIELD:
+        return None
+    return ["app_id", TIME_FIELD[version.name], "received_time"]
 
-_MISSING: Any = object()
 
 __all__ = [
     "INVALID_TIME",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from attrib.avro.codec import HEADER_SIZE
+from attrib.avro.schemas import SchemaSet, SchemaVersion
 
 Peek = Callable[[bytes], tuple[Any, ...]]
 
@@ -142,4 +143,38 @@ def compile_peek(parsed: dict[str, Any], fields: Sequence[str]) -> Peek | None:
     return namespace["peek"]  # type: ignore[no-any-return]
 
 
-__all__ = ["Peek", "compile_peek"]
+class PeekByWriter:
+    """Peeks of encoded values of any writer schema, compiled once per fingerprint.
+
+    ``fields`` names what to read of a writer's records (``None``: nothing,
+    e.g. a record kind the caller does not judge).
+    """
+
+    def __init__(
+        self, schemas: SchemaSet, fields: Callable[[SchemaVersion], Sequence[str] | None]
+    ) -> None:
+        self._schemas = schemas
+        self._fields = fields
+        self._peeks: dict[bytes, Peek | None] = {}
+
+    def read(self, value: bytes) -> tuple[Any, ...] | None:
+        """The fields of ``value``; ``None`` when its writer has no peek or the value is
+        cut short or malformed (the caller's decoder then says what is wrong)."""
+        fingerprint = value[2:HEADER_SIZE]
+        if fingerprint not in self._peeks:
+            self._peeks[fingerprint] = self._compile(fingerprint)
+        peek = self._peeks[fingerprint]
+        if peek is None:
+            return None
+        try:
+            return peek(value)
+        except (IndexError, ValueError, UnicodeDecodeError):
+            return None
+
+    def _compile(self, fingerprint: bytes) -> Peek | None:
+        version = self._schemas.by_fingerprint(fingerprint)
+        fields = self._fields(version) if version is not None else None
+        return compile_peek(version.parsed, fields) if version and fields else None
+
+
+__all__ = ["Peek", "PeekByWriter", "compile_peek"]

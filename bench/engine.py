@@ -532,26 +532,25 @@ async def main() -> None:
     print(
         f"engine benchmark: {total:,} records ({len(touches):,} touches, {installs_n:,} installs)"
     )
+
+    def row(label: str, value: float, spec: str) -> None:
+        print(f"{label:<44}{value:>14{spec}}")
+
     print(f"{'measure':<44}{'value':>14}")
-    print(f"{'raw aiokafka pass-through (ceiling), rec/s':<44}{ceiling_rps:>14,.0f}")
-    print(f"{'worker backlog, records/s':<44}{records_ps:>14,.0f}")
-    print(f"{'worker backlog, decisions/s':<44}{decisions_ps:>14,.0f}")
-    label = "  (from process start, records/s)"
-    print(f"{label:<44}{from_start_ps:>14,.0f}")
-    print(f"{'ratio worker / ceiling':<44}{records_ps / ceiling_rps:>14.1%}")
-    label = "Kafka records produced per input record"
-    print(f"{label:<44}{produced / total:>14.2f}")
+    row("raw aiokafka pass-through (ceiling), rec/s", ceiling_rps, ",.0f")
+    row("worker backlog, records/s", records_ps, ",.0f")
+    row("worker backlog, decisions/s", decisions_ps, ",.0f")
+    row("  (from process start, records/s)", from_start_ps, ",.0f")
+    row("ratio worker / ceiling", records_ps / ceiling_rps, ".1%")
+    row("Kafka records produced per input record", produced / total, ".2f")
     if peer is None:
         print("Quix Streams peer: not run (--no-peer, or `pip install -e '.[bench]'`)")
     else:
-        print(f"{'Quix join_asof peer, records/s':<44}{peer['records_ps']:>14,.0f}")
-        label = "  (from its first output, records/s)"
-        print(f"{label:<44}{peer['records_ps_after_first_output']:>14,.0f}")
-        label = "  Kafka records produced per input record"
-        print(f"{label:<44}{peer['produced_per_input']:>14.2f}")
-        print(f"{'ratio worker / Quix peer':<44}{records_ps / peer['records_ps']:>14.2f}")
-        label = "  (both from process start)"
-        print(f"{label:<44}{from_start_ps / peer['records_ps']:>14.2f}")
+        row("Quix join_asof peer, records/s", peer["records_ps"], ",.0f")
+        row("  (from its first output, records/s)", peer["records_ps_after_first_output"], ",.0f")
+        row("  Kafka records produced per input record", peer["produced_per_input"], ".2f")
+        row("ratio worker / Quix peer", records_ps / peer["records_ps"], ".2f")
+        row("  (both from process start)", from_start_ps / peer["records_ps"], ".2f")
     if latencies:
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"

@@ -57,22 +57,20 @@ def run(bootstrap: str, clicks: str, installs: str, output: str, group: str, sta
         loglevel="WARNING",
         processing_guarantee="at-least-once",
     )
-    touches = app.dataframe(
-        app.topic(
-            clicks,
+
+    def stream(name: str) -> Any:
+        topic = app.topic(
+            name,
             key_deserializer="bytes",
             value_deserializer=AvroValues(),
             timestamp_extractor=event_time,
         )
+        return app.dataframe(topic)
+
+    touches = stream(clicks)
+    attributed = stream(installs).join_asof(
+        touches, how="left", on_merge="keep-left", grace_ms=timedelta(days=30)
     )
-    attributed = app.dataframe(
-        app.topic(
-            installs,
-            key_deserializer="bytes",
-            value_deserializer=AvroValues(),
-            timestamp_extractor=event_time,
-        )
-    ).join_asof(touches, how="left", on_merge="keep-left", grace_ms=timedelta(days=30))
     attributed.to_topic(app.topic(output, key_serializer="bytes", value_serializer="json"))
     app.run()
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from attrib.cli.replay import replay
 from attrib.replay.compare import decision, latest_by_install
@@ -44,9 +44,10 @@ def _days(demo: DemoRun) -> tuple[str, str]:
     return (today - timedelta(days=30)).isoformat(), today.isoformat()
 
 
-def run_cli(archive: Path, demo: DemoRun, *extra: str) -> dict:
+def invoke(archive: Path, demo: DemoRun, *extra: str) -> Result:
+    """`attrib replay` over the demo's range and archive, with ``extra`` options."""
     first, last = _days(demo)
-    result = CliRunner().invoke(
+    return CliRunner().invoke(
         replay,
         [
             "--app",
@@ -57,15 +58,16 @@ def run_cli(archive: Path, demo: DemoRun, *extra: str) -> dict:
             last,
             "--config",
             str(archive / "config.json"),
-            "--format",
-            "json",
             *extra,
         ],
         env={"ATTRIB_ARCHIVE_URL": str(archive)},
     )
+
+
+def run_cli(archive: Path, demo: DemoRun, *extra: str) -> dict:
+    result = invoke(archive, demo, "--format", "json", *extra)
     assert result.exit_code == 0, result.output
-    out = result.stdout
-    return {row["media_source"]: row for row in json.loads(out)["rows"]}
+    return {row["media_source"]: row for row in json.loads(result.stdout)["rows"]}
 
 
 def test_no_set_changes_nothing(archive: Path, demo: DemoRun) -> None:
@@ -149,23 +151,7 @@ def test_progress_and_lookback_on_stderr(archive: Path, demo: DemoRun) -> None:
 def test_a_bad_set_is_a_usage_error_naming_it(
     archive: Path, demo: DemoRun, setting: str, message: str
 ) -> None:
-    first, last = _days(demo)
-    result = CliRunner().invoke(
-        replay,
-        [
-            "--app",
-            APP,
-            "--from",
-            first,
-            "--to",
-            last,
-            "--config",
-            str(archive / "config.json"),
-            "--set",
-            setting,
-        ],
-        env={"ATTRIB_ARCHIVE_URL": str(archive)},
-    )
+    result = invoke(archive, demo, "--set", setting)
     assert result.exit_code == 2
     assert message in result.output
 
