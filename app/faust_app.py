@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> faust.App:
             "attrib.agents",
             "attrib.sink_service",
             "attrib.delivery_service",
+            "attrib.archive_service",
         ],
         origin="attrib.faust_app",
         loghandlers=[],

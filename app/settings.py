@@ -128,11 +128,28 @@ class Settings:
     delivery_blocked_networks: str = "169.254.0.0/16,fe80::/10,fd00:ec2::254/128"
     delivery_max_in_flight: int = 256
     delivery_max_per_host: int = 16
+    # The raw archive (docs/archive.md): a local folder or s3://bucket/prefix; empty:
+    # <data_dir>/archive. Run the archiver inside the worker, or `attrib archive`.
+    archive_url: str = ""
+    worker_archive: bool = False
+    # A partition's buffer is written as Parquet at whichever comes first.
+    archive_flush_rows: int = 200_000
+    archive_flush_bytes: int = 64 << 20
+    archive_flush_interval: str = "5m"
 
     # ---- derived values -------------------------------------------------
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()
+
+    @property
+    def archive_location(self) -> str:
+        """Where the archive is: ``archive_url``, or the ``archive`` folder of ``data_dir``."""
+        return self.archive_url or str(self.data_path / "archive")
+
+    @property
+    def archive_flush_interval_s(self) -> float:
+        return parse_duration(self.archive_flush_interval) / 1000.0
 
     @property
     def decision_delay_ms(self) -> int:
@@ -229,6 +246,15 @@ class Settings:
             raise SettingsError("ATTRIB_BROKER_UNREACHABLE_GRACE: must be between 0s and 10m")
         if self.topic_partitions < 1:
             raise SettingsError("ATTRIB_TOPIC_PARTITIONS: must be at least 1")
+        for name in ("archive_flush_rows", "archive_flush_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"ATTRIB_{name.upper()}: must be at least 1")
+        try:
+            interval_ms = parse_duration(self.archive_flush_interval)
+        except ValueError as exc:
+            raise SettingsError(f"ATTRIB_ARCHIVE_FLUSH_INTERVAL: {exc}") from exc
+        if not 100 <= interval_ms <= 86_400_000:
+            raise SettingsError("ATTRIB_ARCHIVE_FLUSH_INTERVAL: must be between 100ms and 24h")
         if not 0 <= self.collector_linger_ms <= MAX_LINGER_MS:
             raise SettingsError(
                 f"ATTRIB_COLLECTOR_LINGER_MS: must be between 0 and {MAX_LINGER_MS:g} ms"

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "load": ("attrib.cli.load", "load", "Offer realistic traffic to a collector at a set rate."),
     "topics": ("attrib.cli.topics", "topics", "Create the platform's Kafka topics."),
     "sink": ("attrib.cli.sink", "sink", "Write the platform's topics into ClickHouse."),
+    "archive": ("attrib.cli.archive", "archive", "Write every record to the Parquet archive."),
     "deliver": ("attrib.cli.deliver", "deliver", "Send postbacks and push messages (R32-R36)."),
     "report": ("attrib.cli.report", "report", "Print an analytics report from ClickHouse."),
     "replay": ("attrib.cli.replay", "replay", "Re-decide archived data with a changed config."),
