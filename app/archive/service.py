@@ -95,6 +95,7 @@ class Archiver:
         self.assigned = threading.Event()  # set once the first assignment is recovered
         self.flushed = 0  # flushes written (tests and the progress line read it)
         self.archived = 0  # records written
+        self.assigned_at = 0.0  # monotonic time of the first assignment (the benchmark reads it)
         self.failure: BaseException | None = None
         self._consumer: Consumer | None = None
 
@@ -151,34 +152,42 @@ class Archiver:
         if not positions:
             return False
         for tp in positions:
-            _low, high = consumer.get_watermark_offsets(tp, timeout=10, cached=False)
-            if tp.offset < high and not (tp.offset < 0 and high == 0):
+            # cached: the end offset the last fetch response brought (no broker round trip)
+            _low, high = consumer.get_watermark_offsets(tp, cached=True)
+            if high < 0 or (tp.offset < high and not (tp.offset < 0 and high == 0)):
                 return False
         return True
 
     def _take(self, messages: list[Any]) -> None:
-        buffers = self.buffers
-        short = self.short
+        """Add a consumed batch to the buffers, partition by partition."""
+        runs: dict[tuple[str, int], list[Any]] = {}
         for message in messages:
             error = message.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("archive: consumer error: %s", error)
                 continue
-            buffer = buffers.get((short[message.topic()], message.partition()))
+            key = (message.topic(), message.partition())
+            run = runs.get(key)
+            if run is None:
+                run = runs[key] = []
+            run.append(message)
+        now = time.monotonic()
+        for (topic, partition), run in runs.items():
+            buffer = self.buffers.get((self.short[topic], partition))
             if buffer is None:  # fetched before a revocation
                 continue
-            flush = buffer.flush
-            offset = message.offset()
-            if offset <= flush.last:  # already buffered (a seek replayed it)
-                continue
-            value = message.value()
-            flush.records.append((offset, message.timestamp()[1], message.key(), value))
-            if value is not None:
-                buffer.size += len(value)
+            rows = [(m.offset(), m.timestamp()[1], m.key(), m.value()) for m in run]
+            last = buffer.flush.last
+            if rows[0][0] <= last:  # already buffered (a seek replayed it)
+                rows = [row for row in rows if row[0] > last]
+                if not rows:
+                    continue
+            buffer.flush.records.extend(rows)
+            buffer.size += sum(len(row[3]) for row in rows if row[3] is not None)
             if not buffer.opened:
-                buffer.opened = time.monotonic()
-        metrics.BUFFERED.set(sum(len(b.flush.records) for b in buffers.values()))
+                buffer.opened = now
+        metrics.BUFFERED.set(sum(len(b.flush.records) for b in self.buffers.values()))
 
     def _due(self, buffer: _Buffer, now: float) -> bool:
         policy = self.policy
@@ -276,7 +285,9 @@ class Archiver:
             self.buffers[short, tp.partition] = _Buffer(short, tp.partition, found.position)
             tp.offset = found.position
         consumer.assign(committed)
-        self.assigned.set()
+        if not self.assigned.is_set():
+            self.assigned_at = time.monotonic()
+            self.assigned.set()
 
     def _recover(self, topic: str, partition: int, start: int) -> Recovery:
         """:func:`recover`, retried while the store is away (the rebalance waits)."""

@@ -6,8 +6,8 @@ columns ``_partition``, ``_offset``, ``_timestamp_ms``, ``_key`` and ``_value``
 (the original Kafka value bytes), never the decoded columns meant for
 analysts, so it decodes exactly what the live worker decoded.
 
-``root`` is ``ATTRIB_ARCHIVE_URL`` (default ``.attrib/archive``): a local
-directory or any URL pyarrow's filesystems open (``s3://bucket/prefix``).
+``root`` is ``ATTRIB_ARCHIVE_URL`` (default ``<ATTRIB_DATA_DIR>/archive``): a
+local directory or any URL pyarrow's filesystems open (``s3://bucket/prefix``).
 The contract says each (topic, partition, offset) appears once; a record
 seen twice is still read once, so an archive mid-compaction cannot double a
 decision.
@@ -24,7 +24,6 @@ from pyarrow import fs
 
 from attrib.replay.records import ArchivedRecord
 
-DEFAULT_ROOT = ".attrib/archive"
 COLUMNS = ["_partition", "_offset", "_timestamp_ms", "_key", "_value"]
 
 
@@ -33,8 +32,10 @@ class ArchiveError(RuntimeError):
 
 
 def archive_root(env: dict[str, str] | None = None) -> str:
-    """``ATTRIB_ARCHIVE_URL`` or the default local directory."""
-    return (env if env is not None else os.environ).get("ATTRIB_ARCHIVE_URL") or DEFAULT_ROOT
+    """The archive the settings name (``ATTRIB_ARCHIVE_URL``, else ``<data dir>/archive``)."""
+    from attrib.settings import load_settings
+
+    return load_settings(env).archive_location
 
 
 def _filesystem(root: str) -> tuple[fs.FileSystem, str]:
@@ -96,4 +97,4 @@ class ArchiveReader:
                 yield ArchivedRecord(topic, partition, offset, ts, key, value)
 
 
-__all__ = ["DEFAULT_ROOT", "ArchiveError", "ArchiveReader", "archive_root", "days"]
+__all__ = ["ArchiveError", "ArchiveReader", "archive_root", "days"]

@@ -3,14 +3,14 @@ of its topics: with no ``--set``, every install's decision is the worker's (R1).
 
 The demo's requests become the records the collector would produce (same
 builders), sent phase by phase as ``attrib demo`` sends them, each phase
-once the worker is through the previous one. The archive is written from the
-topics' own records (partitions, offsets, value bytes), as ``attrib archive``
-would write it.
+once the worker is through the previous one. The archive is written by the
+archiver itself (``attrib archive --once``'s loop) from the topics.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,6 +20,7 @@ import pytest
 from aiokafka import TopicPartition
 from click.testing import CliRunner
 
+from attrib.archive.service import Archiver
 from attrib.avro import codec
 from attrib.cli.replay import replay
 from attrib.config import validate_app_config
@@ -37,7 +38,7 @@ from tests.engine.harness import (
     setup_deployment,
     wait_indexed,
 )
-from tests.replay.helpers import request_value, write_archive
+from tests.replay.helpers import request_value
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +128,10 @@ async def test_the_workers_demo_decisions_replay_exactly(isolated_settings, tmp_
     for install_id, attribution in live.items():
         assert decision(after[install_id]) == decision(attribution), install_id
 
-    write_archive(tmp_path, APP, records)
+    # the archive as `attrib archive` writes it from the topics
+    archiver = Archiver(dataclasses.replace(s, archive_url=str(tmp_path)))
+    await asyncio.to_thread(archiver.run, until_end=True)
+    assert archiver.archived >= len(records)
     today = datetime.fromtimestamp(now / 1000, UTC).date()
     # in a thread: the command runs its own event loop to read the registry
     result = await asyncio.to_thread(

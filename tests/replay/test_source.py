@@ -79,7 +79,8 @@ def test_a_file_without_the_contract_columns_is_a_clear_error(tmp_path: Path) ->
 
 
 def test_the_root_comes_from_the_environment(tmp_path: Path) -> None:
-    assert archive_root({}) == ".attrib/archive"
+    assert archive_root({}) == str(Path(".attrib/archive").resolve())
+    assert archive_root({"ATTRIB_DATA_DIR": str(tmp_path)}) == str(tmp_path / "archive")
     assert archive_root({"ATTRIB_ARCHIVE_URL": "s3://bucket/prefix"}) == "s3://bucket/prefix"
     with pytest.raises(ArchiveError, match="no archive at"):
         ArchiveReader(str(tmp_path / "missing"))
