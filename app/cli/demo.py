@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -77,6 +77,8 @@ def demo(app_id: str | None, url: str | None, rate: float, timeout: float, fmt: 
         click.echo(render(result, fmt))
     if fmt == "table":
         db = settings.clickhouse_database
+        last_day = datetime.now(UTC).date()
+        first_day = last_day - timedelta(days=45)  # the scenario's installs span 30 days
         click.echo(
             f"""Query it yourself (ClickHouse HTTP at {settings.clickhouse_url}, database {db}):
   curl '{settings.clickhouse_url}/?database={db}' --data-binary \\
@@ -85,5 +87,8 @@ def demo(app_id: str | None, url: str | None, rate: float, timeout: float, fmt: 
 print(c.get_client(host='127.0.0.1', port=8123, database='{db}').query(\\
 'SELECT * FROM attributions FINAL LIMIT 5').result_rows)"
   attrib report overview|daily|retention|ctit|fraud|postbacks --app {app_id}
+What if (the worker archives every record to .attrib/archive within 30 s; docs/replay.md):
+  attrib replay --app {app_id} --from {first_day} --to {last_day} \\
+    --set attribution.click_lookback=1d
 Stop the stack: `make down` (or `.venv/bin/attrib local down`); data stays in .attrib/."""
         )

@@ -78,6 +78,10 @@ def _service_env(settings: Settings) -> dict[str, str]:
     env["ATTRIB_DATA_DIR"] = str(settings.data_path)
     env["ATTRIB_ADMIN_TOKEN"] = settings.admin_token.reveal()
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # The local worker keeps the raw archive in <data>/archive (docs/archive.md), written
+    # every 30 s so that `attrib replay` has the demo's data soon after it ran.
+    env.setdefault("ATTRIB_WORKER_ARCHIVE", "true")
+    env.setdefault("ATTRIB_ARCHIVE_FLUSH_INTERVAL", "30s")
     return env
 
 

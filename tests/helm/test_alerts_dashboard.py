@@ -27,6 +27,7 @@ METRIC_MODULES = (
     "attrib.web.request_metrics",
     "attrib.ops.broker_monitor",
     "attrib.delivery.metrics",
+    "attrib.archive.metrics",
 )
 #: Metrics of roles still being built: name -> what will export it.
 PLANNED: dict[str, str] = {}

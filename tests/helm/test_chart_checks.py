@@ -55,6 +55,7 @@ def test_the_production_values_render_every_optional_object() -> None:
     names = {(doc["kind"], doc["metadata"]["name"]) for doc in manifests}
     assert ("Deployment", "t-attrib-sink") in names
     assert ("Deployment", "t-attrib-deliver") in names
+    assert ("Deployment", "t-attrib-archive") in names
     assert ("ServiceMonitor", "t-attrib") in names
     assert ("PrometheusRule", "t-attrib") in names
     assert ("ConfigMap", "t-attrib-dashboards") in names
@@ -77,3 +78,30 @@ def test_the_production_values_render_every_optional_object() -> None:
 def test_a_wrong_value_fails_at_install(sets: dict[str, object], says: str) -> None:
     with pytest.raises(RenderError, match=re.escape(says)):
         render(sets=sets)  # type: ignore[arg-type]
+
+
+def test_the_archive_mode_sets_where_the_archiver_runs() -> None:
+    """off: nowhere; worker: ATTRIB_WORKER_ARCHIVE in every pod; deployment: its own pods."""
+
+    def worker_env(manifests: list[dict]) -> dict[str, str]:
+        [sts] = [d for d in manifests if d["kind"] == "StatefulSet"]
+        container = sts["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e.get("value", "") for e in container["env"]}
+
+    off = render(())
+    assert worker_env(off)["ATTRIB_WORKER_ARCHIVE"] == "false"
+    assert "ATTRIB_ARCHIVE_URL" not in worker_env(off)
+    assert not [d for d in off if d["metadata"]["name"].endswith("-archive")]
+
+    in_worker = render(
+        (), {"archive.mode": "worker", "archive.url": "s3://b/p", "archive.envFromSecret": "s3"}
+    )
+    env = worker_env(in_worker)
+    assert (env["ATTRIB_WORKER_ARCHIVE"], env["ATTRIB_ARCHIVE_URL"]) == ("true", "s3://b/p")
+    [sts] = [d for d in in_worker if d["kind"] == "StatefulSet"]
+    assert sts["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [
+        {"secretRef": {"name": "s3"}}
+    ]
+
+    with pytest.raises(RenderError, match=r"archive\.url is required"):
+        render((), {"archive.mode": "deployment"})

@@ -14,7 +14,7 @@ def test_every_rendered_command_is_an_attrib_command() -> None:
     for where, container in containers(manifests):
         assert container["command"] == ["attrib"], where
         roles[container["args"][0]] = where
-    assert {"collector", "worker", "sink", "deliver"} <= set(roles)
+    assert {"collector", "worker", "sink", "deliver", "archive"} <= set(roles)
     for role, where in roles.items():
         if role == "deliver" and cli.get_command(None, role) is None:  # type: ignore[arg-type]
             continue  # checked below

@@ -160,6 +160,18 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ (not .Values.sink.enabled) | quote }}
 - name: ATTRIB_WORKER_DELIVER
   value: {{ (not .Values.deliver.enabled) | quote }}
+- name: ATTRIB_WORKER_ARCHIVE
+  value: {{ (eq .Values.archive.mode "worker") | quote }}
+{{- if ne .Values.archive.mode "off" }}
+- name: ATTRIB_ARCHIVE_URL
+  value: {{ required "archive.url is required when archive.mode is not off" .Values.archive.url | quote }}
+- name: ATTRIB_ARCHIVE_FLUSH_ROWS
+  value: {{ .Values.archive.flushRows | int | quote }}
+- name: ATTRIB_ARCHIVE_FLUSH_BYTES
+  value: {{ .Values.archive.flushBytes | int | quote }}
+- name: ATTRIB_ARCHIVE_FLUSH_INTERVAL
+  value: {{ .Values.archive.flushInterval | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
