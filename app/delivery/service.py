@@ -19,6 +19,9 @@ The loop and its guarantees (docs/architecture.md, Delivery):
    After an attempt it writes the ``postback-deliveries`` record, waits for
    its acknowledgement, then replaces the retry-topic value: the next
    attempt and its due time, or a tombstone when delivered, failed or dead.
+   Attempts finished within a few milliseconds are written together
+   (:mod:`.batch`): all their ``postback-deliveries`` records first, then,
+   once those are acknowledged, all their retry-topic values.
 
 So an attempt is made once, except at one boundary: a process killed after a
 request left and before the retry topic recorded its outcome makes the next
@@ -50,6 +53,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from attrib.avro.codec import AvroCodec, AvroDecodeError, default_codec
 from attrib.delivery import metrics
+from attrib.delivery.batch import Outcome, OutcomeBatcher
 from attrib.delivery.model import DEAD, DELIVERED, PUSH, RETRY, Delivery, Pending
 from attrib.delivery.plan import plan
 from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, sign
@@ -143,6 +147,7 @@ class DeliveryService:
         self._loaded: set[int] = set()  # owned partitions whose retries are in the queue
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._outcomes: OutcomeBatcher | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._batch_lock = asyncio.Lock()
         self._dispatching = asyncio.Event()  # clear while partitions move
@@ -163,6 +168,9 @@ class DeliveryService:
         await self.sender.start()
         self._producer = make_producer(self.settings, max_batch_size=1 << 20)
         await self._producer.start()
+        self._outcomes = OutcomeBatcher(
+            self._producer, deliveries_topic=self.deliveries_topic, retry_topic=self.retry_topic
+        )
         consumer = make_consumer(
             self.settings,
             group_id=self.group_id,
@@ -463,7 +471,7 @@ class DeliveryService:
             self._per_host.pop(host, None)
 
     async def _record(self, pending: Pending, result: Attempt) -> None:
-        assert self._producer is not None
+        assert self._outcomes is not None
         delivery = pending.delivery
         finished_ms = result.started_ms + result.latency_ms
         if result.blocked:  # a blocked or removed destination: failed, never retried
@@ -487,10 +495,6 @@ class DeliveryService:
             "subject_id": delivery.subject_id,
         }
         value = self.codec.encode("PostbackDelivery", record)
-        await (
-            await self._producer.send(self.deliveries_topic, value, key=delivery.app_id.encode())
-        )
-        key = delivery.delivery_id.encode()
         if verdict.status == RETRY:
             assert verdict.next_attempt_ms is not None
             following = Pending(
@@ -500,8 +504,14 @@ class DeliveryService:
         else:
             following = None
             state = None
-        await (
-            await self._producer.send(self.retry_topic, state, key=key, partition=pending.partition)
+        await self._outcomes.write(
+            Outcome(
+                delivery_key=delivery.app_id.encode(),
+                delivery_value=value,
+                retry_key=delivery.delivery_id.encode(),
+                retry_value=state,
+                partition=pending.partition,
+            )
         )
         self._attempts_counter(delivery.kind, verdict.status).inc()
         if verdict.status == DELIVERED:
