@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -62,14 +63,31 @@ def macro_values(record: Mapping[str, Any], *, delivery_id: str, touch: bool) ->
 
 def fill(template: str, values: Mapping[str, str]) -> str:
     """``template`` with each known ``{macro}`` replaced by its percent-encoded value."""
+    parts = _parts(template)
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        out.append(quote(values.get(parts[i], ""), safe=""))
+        out.append(parts[i + 1])
+    return "".join(out)
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in POSTBACK_MACROS:
-            return match.group(0)
-        return quote(values.get(name, ""), safe="")
 
-    return _MACRO.sub(replace, template)
+@lru_cache(maxsize=1024)
+def _parts(template: str) -> tuple[str, ...]:
+    """``template`` split once: text, macro name, text, ... (unknown ``{...}`` stay text)."""
+    parts: list[str] = []
+    text: list[str] = []
+    last = 0
+    for match in _MACRO.finditer(template):
+        text.append(template[last : match.start()])
+        last = match.end()
+        if match.group(1) in POSTBACK_MACROS:
+            parts += ["".join(text), match.group(1)]
+            text = []
+        else:
+            text.append(match.group(0))
+    text.append(template[last:])
+    parts.append("".join(text))
+    return tuple(parts)
 
 
 __all__ = ["TOUCH_MACROS", "fill", "macro_values"]

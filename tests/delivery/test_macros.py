@@ -82,3 +82,19 @@ def test_any_value_round_trips_as_one_parameter(value: str) -> None:
     q = parse_qs(urlsplit(url).query, keep_blank_values=True)
     assert q["x"] == ["1"]
     assert q["c"] == [value]
+
+
+@given(st.lists(st.sampled_from([*sorted(POSTBACK_MACROS), "unknown", "x"]), max_size=6))
+def test_fill_matches_a_plain_regex_substitution(names: list[str]) -> None:
+    """The remembered split of a template fills it as one substitution pass would."""
+    import re
+    from urllib.parse import quote
+
+    template = "https://n.example/p?" + "&".join(f"{n}={{{n}}}x{{" for n in names) + "}"
+    values = macro_values(attribution(), delivery_id="d=1/2", touch=True)
+
+    def replace(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return quote(values.get(name, ""), safe="") if name in POSTBACK_MACROS else m.group(0)
+
+    assert fill(template, values) == re.sub(r"\{([a-z_]+)\}", replace, template)
