@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from aiokafka import AIOKafkaProducer
+#: ``send(topic, key, value, partition)``: queues one record, returns its acknowledgement.
+Send = Callable[[str, bytes | None, bytes | None, int | None], Awaitable[Any]]
 
 #: Longest an outcome waits for others before its batch is written (seconds).
 BATCH_WINDOW_S = 0.005
@@ -49,14 +52,14 @@ class OutcomeBatcher:
 
     def __init__(
         self,
-        producer: AIOKafkaProducer,
+        send: Send,
         *,
         deliveries_topic: str,
         retry_topic: str,
         window_s: float = BATCH_WINDOW_S,
         max_size: int = BATCH_MAX,
     ) -> None:
-        self.producer = producer
+        self.send = send
         self.deliveries_topic = deliveries_topic
         self.retry_topic = retry_topic
         self.window_s = window_s
@@ -94,20 +97,17 @@ class OutcomeBatcher:
         task.add_done_callback(self._writing.discard)
 
     async def _write(self, batch: list[Outcome], written: asyncio.Future[None]) -> None:
-        producer = self.producer
+        send = self.send
         try:
-            acks = [
-                await producer.send(self.deliveries_topic, o.delivery_value, key=o.delivery_key)
-                for o in batch
-            ]
-            await asyncio.gather(*acks)
-            acks = [
-                await producer.send(
-                    self.retry_topic, o.retry_value, key=o.retry_key, partition=o.partition
-                )
-                for o in batch
-            ]
-            await asyncio.gather(*acks)
+            await asyncio.gather(
+                *[
+                    send(self.deliveries_topic, o.delivery_key, o.delivery_value, None)
+                    for o in batch
+                ]
+            )
+            await asyncio.gather(
+                *[send(self.retry_topic, o.retry_key, o.retry_value, o.partition) for o in batch]
+            )
         except Exception as exc:
             if not written.done():
                 written.set_exception(exc)
@@ -126,4 +126,4 @@ def _retrieve(future: asyncio.Future[None]) -> None:
             future.exception()
 
 
-__all__ = ["BATCH_MAX", "BATCH_WINDOW_S", "Outcome", "OutcomeBatcher"]
+__all__ = ["BATCH_MAX", "BATCH_WINDOW_S", "Outcome", "OutcomeBatcher", "Send"]

@@ -21,8 +21,8 @@ class FakeProducer:
         self.acked: list[tuple[str, bytes | None]] = []
         self._open: list[tuple[asyncio.Future[None], str, bytes | None]] = []
 
-    async def send(
-        self, topic: str, value: bytes | None, *, key: bytes | None = None, partition: Any = None
+    def send(
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None
     ) -> asyncio.Future[None]:
         self.sent.append((topic, key, value, partition))
         ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -52,7 +52,7 @@ def outcome(i: int, *, tombstone: bool = True) -> Outcome:
 
 
 def batcher(producer: FakeProducer, **kwargs: Any) -> OutcomeBatcher:
-    return OutcomeBatcher(producer, deliveries_topic="d", retry_topic="r", **kwargs)  # type: ignore[arg-type]
+    return OutcomeBatcher(producer.send, deliveries_topic="d", retry_topic="r", **kwargs)
 
 
 async def test_a_full_batch_is_written_at_once() -> None:
