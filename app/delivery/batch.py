@@ -31,7 +31,7 @@ from typing import Any
 Send = Callable[[str, bytes | None, bytes | None, int | None], Awaitable[Any]]
 
 #: Longest an outcome waits for others before its batch is written (seconds).
-BATCH_WINDOW_S = 0.005
+BATCH_WINDOW_S = 0.01
 #: A batch is written as soon as it holds this many outcomes.
 BATCH_MAX = 256
 

@@ -53,7 +53,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from attrib.avro.codec import AvroCodec, AvroDecodeError, default_codec
 from attrib.delivery import metrics
-from attrib.delivery.batch import Outcome, OutcomeBatcher
+from attrib.delivery.batch import BATCH_MAX, Outcome, OutcomeBatcher
 from attrib.delivery.model import DEAD, DELIVERED, PUSH, RETRY, Delivery, Pending
 from attrib.delivery.plan import plan
 from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, sign
@@ -153,7 +153,11 @@ class DeliveryService:
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AckedProducer | None = None
         self._outcomes = OutcomeBatcher(
-            self._send, deliveries_topic=self.deliveries_topic, retry_topic=self.retry_topic
+            self._send,
+            deliveries_topic=self.deliveries_topic,
+            retry_topic=self.retry_topic,
+            # every attempt in flight waiting for the window: written at once
+            max_size=min(BATCH_MAX, settings.delivery_max_in_flight),
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._batch_lock = asyncio.Lock()
@@ -166,6 +170,7 @@ class DeliveryService:
         self._stopping = asyncio.Event()
         self._ready = False
         self._counters: dict[tuple[str, str], Any] = {}
+        self._histograms: dict[str, Any] = {}
 
     # ---- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -560,7 +565,7 @@ class DeliveryService:
         )
         self._attempts_counter(delivery.kind, verdict.status).inc()
         if verdict.status == DELIVERED:
-            metrics.LATENCY.labels(delivery.kind).observe(
+            self._latency_histogram(delivery.kind).observe(
                 max(0, finished_ms - delivery.decided_ms) / 1000
             )
         elif verdict.status == DEAD:
@@ -582,6 +587,12 @@ class DeliveryService:
         if counter is None:
             counter = self._counters[(kind, status)] = metrics.ATTEMPTS.labels(kind, status)
         return counter
+
+    def _latency_histogram(self, kind: str) -> Any:
+        histogram = self._histograms.get(kind)
+        if histogram is None:
+            histogram = self._histograms[kind] = metrics.LATENCY.labels(kind)
+        return histogram
 
     def _update_gauges(self) -> None:
         metrics.PENDING.set(len(self.queue))
