@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from attrib.config import AppConfig, Postback
-from attrib.delivery.macros import fill, macro_values
+from attrib.delivery.macros import fill_record
 from attrib.delivery.model import EVENT, INSTALL, PUSH, Delivery
 from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, push_body, sign
 
@@ -125,7 +125,7 @@ def _postback(
     touch: bool,
 ) -> Delivery:
     ident = delivery_id(kind, str(record["app_id"]), subject, postback.media_source, str(index))
-    url = fill(template, macro_values(record, delivery_id=ident, touch=touch))
+    url = fill_record(template, record, delivery_id=ident, touch=touch)
     return Delivery(
         delivery_id=ident,
         kind=kind,

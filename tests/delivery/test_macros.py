@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attrib.config import POSTBACK_MACROS
-from attrib.delivery.macros import TOUCH_MACROS, fill, macro_values
+from attrib.delivery.macros import TOUCH_MACROS, fill, fill_record, macro_values
 from tests.delivery.records import APP, T0, attributed_event, attribution
 
 ALL = "&".join(f"{name}={{{name}}}" for name in sorted(POSTBACK_MACROS))
@@ -98,3 +98,16 @@ def test_fill_matches_a_plain_regex_substitution(names: list[str]) -> None:
         return quote(values.get(name, ""), safe="") if name in POSTBACK_MACROS else m.group(0)
 
     assert fill(template, values) == re.sub(r"\{([a-z_]+)\}", replace, template)
+
+
+@given(
+    names=st.lists(st.sampled_from([*sorted(POSTBACK_MACROS), "unknown"]), max_size=8),
+    touch=st.booleans(),
+    event=st.booleans(),
+)
+def test_fill_record_is_fill_of_macro_values(names: list[str], touch: bool, event: bool) -> None:
+    template = "https://n.example/p?" + "&".join(f"{n}={{{n}}}" for n in names)
+    record = attributed_event() if event else attribution()
+    assert fill_record(template, record, delivery_id="d/1", touch=touch) == fill(
+        template, macro_values(record, delivery_id="d/1", touch=touch)
+    )
