@@ -9,6 +9,7 @@ the same ``delivery_id`` (R35). Only the attempt number and the due time move
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 INSTALL = "install"
@@ -48,13 +49,16 @@ class Delivery:
     hostname: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        netloc = parts.netloc.rpartition("@")[2]
+        if self.kind == PUSH:
+            parts = urlsplit(self.url)
+            netloc = parts.netloc.rpartition("@")[2]
+            hostname = parts.hostname or ""
+            endpoint = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        else:
+            netloc, hostname = _host_of(_origin(self.url))
+            endpoint = ""
         object.__setattr__(self, "host", netloc)
-        object.__setattr__(self, "hostname", parts.hostname or "")
-        endpoint = (
-            urlunsplit((parts.scheme, netloc, parts.path, "", "")) if self.kind == PUSH else ""
-        )
+        object.__setattr__(self, "hostname", hostname)
         object.__setattr__(self, "endpoint", endpoint)
 
     @property
@@ -67,6 +71,31 @@ class Delivery:
             out["Content-Type"] = "application/json"
             out["X-Attrib-Signature"] = f"sha256={self.signature}"
         return out
+
+
+def _origin(url: str) -> str:
+    """``url`` up to the end of its authority (``scheme://user@host:port``).
+
+    What :func:`urllib.parse.urlsplit` reads the authority from: the text
+    after ``//`` up to the first ``/``, ``?`` or ``#``. Postbacks to one
+    network share it, so its split is remembered (:func:`_host_of`).
+    """
+    start = url.find("//")
+    if start < 0:
+        return url
+    end = len(url)
+    for sep in "/?#":
+        found = url.find(sep, start + 2, end)
+        if found >= 0:
+            end = found
+    return url[:end]
+
+
+@lru_cache(maxsize=4096)
+def _host_of(origin: str) -> tuple[str, str]:
+    """``(host[:port], hostname)`` of a URL's origin, as ``urlsplit`` gives them."""
+    parts = urlsplit(origin)
+    return parts.netloc.rpartition("@")[2], parts.hostname or ""
 
 
 @dataclass(slots=True)

@@ -13,23 +13,35 @@ delivery stage attempts an id once.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from attrib.config import AppConfig, Postback
-from attrib.delivery.macros import fill, macro_values
+from attrib.delivery.macros import fill_record
 from attrib.delivery.model import EVENT, INSTALL, PUSH, Delivery
 from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, push_body, sign
 
 _NAMESPACE = uuid.UUID("5d1d7c62-3a0e-4b53-9d39-3f0b1f3b7a41")
+_NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE.bytes, usedforsecurity=False)
 #: Conversion types that send install postbacks (R32).
 _POSTED_CONVERSIONS = ("install", "reattribution")
 
 
 def delivery_id(*parts: str) -> str:
-    """A stable id for a delivery: the same parts give the same id, anywhere, any time."""
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+    """A stable id for a delivery: the same parts give the same id, anywhere, any time.
+
+    The text of the UUID5 of the parts joined by U+001F (what ``uuid.uuid5``
+    gives), computed without building a ``UUID``.
+    """
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update("\x1f".join(parts).encode())
+    raw = bytearray(digest.digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def subject_id(kind: str, record: Mapping[str, Any]) -> str:
@@ -113,7 +125,7 @@ def _postback(
     touch: bool,
 ) -> Delivery:
     ident = delivery_id(kind, str(record["app_id"]), subject, postback.media_source, str(index))
-    url = fill(template, macro_values(record, delivery_id=ident, touch=touch))
+    url = fill_record(template, record, delivery_id=ident, touch=touch)
     return Delivery(
         delivery_id=ident,
         kind=kind,

@@ -28,6 +28,8 @@ from aiohttp.resolver import DefaultResolver
 from attrib.delivery.model import Delivery
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: Host names whose literal-IP verdict :class:`Sender` remembers (then it starts over).
+HOST_VERDICTS_MAX = 10_000
 
 
 class BlockedDestination(Exception):
@@ -89,6 +91,20 @@ class Sender:
         self.max_in_flight = max_in_flight
         self.max_per_host = max_per_host
         self._session: aiohttp.ClientSession | None = None
+        self._host_blocked: dict[str, bool] = {}
+
+    def host_blocked(self, hostname: str) -> bool:
+        """:func:`blocked` for a URL's host name, worked out once per name.
+
+        Only a literal IP can be blocked here, and its verdict never changes;
+        names are checked on every resolution by :class:`GuardedResolver`.
+        """
+        verdict = self._host_blocked.get(hostname)
+        if verdict is None:
+            if len(self._host_blocked) >= HOST_VERDICTS_MAX:
+                self._host_blocked.clear()
+            verdict = self._host_blocked[hostname] = blocked(hostname, self.networks)
+        return verdict
 
     async def start(self) -> None:
         if self._session is None:
@@ -123,7 +139,7 @@ class Sender:
             latency = int((time.perf_counter() - began) * 1000)
             return Attempt(status, latency, started_ms, error, refused)
 
-        if blocked(delivery.hostname, self.networks):
+        if self.host_blocked(delivery.hostname):
             return done(None, "blocked destination", refused=True)
         try:
             async with self._session.request(

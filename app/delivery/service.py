@@ -19,6 +19,9 @@ The loop and its guarantees (docs/architecture.md, Delivery):
    After an attempt it writes the ``postback-deliveries`` record, waits for
    its acknowledgement, then replaces the retry-topic value: the next
    attempt and its due time, or a tombstone when delivered, failed or dead.
+   Attempts finished within a few milliseconds are written together
+   (:mod:`.batch`): all their ``postback-deliveries`` records first, then,
+   once those are acknowledged, all their retry-topic values.
 
 So an attempt is made once, except at one boundary: a process killed after a
 request left and before the retry topic recorded its outcome makes the next
@@ -43,20 +46,22 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.structs import OffsetAndMetadata
 
 from attrib.avro.codec import AvroCodec, AvroDecodeError, default_codec
 from attrib.delivery import metrics
+from attrib.delivery.batch import BATCH_MAX, Outcome, OutcomeBatcher
 from attrib.delivery.model import DEAD, DELIVERED, PUSH, RETRY, Delivery, Pending
 from attrib.delivery.plan import plan
 from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, sign
 from attrib.delivery.schedule import judge
 from attrib.delivery.sender import Attempt, Sender
 from attrib.delivery.state import DueQueue, decode_pending, encode_pending
-from attrib.kafka.client import ensure_topics, make_consumer, make_producer
+from attrib.kafka.acked import AckedProducer, producer_config
+from attrib.kafka.client import ensure_topics, make_consumer
 from attrib.registry import AppConfigCache
 from attrib.settings import Settings
 from attrib.topics import (
@@ -85,6 +90,10 @@ POLL_RECORDS = 2_000
 _UNCONFIGURED = "push endpoint no longer configured"
 #: The retry topic keeps finished deliveries' tombstones this long (then compaction drops them).
 TOMBSTONE_RETENTION_MS = 3_600_000
+#: A record not acknowledged within this long fails (its batch is read or attempted again).
+PRODUCE_TIMEOUT_S = 30.0
+#: How long the producer waits for more records before sending a request.
+PRODUCE_LINGER_MS = 1
 
 
 def retry_topic(settings: Settings) -> str:
@@ -142,7 +151,14 @@ class DeliveryService:
         self.owned: set[int] = set()
         self._loaded: set[int] = set()  # owned partitions whose retries are in the queue
         self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: AckedProducer | None = None
+        self._outcomes = OutcomeBatcher(
+            self._send,
+            deliveries_topic=self.deliveries_topic,
+            retry_topic=self.retry_topic,
+            # every attempt in flight waiting for the window: written at once
+            max_size=min(BATCH_MAX, settings.delivery_max_in_flight),
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._batch_lock = asyncio.Lock()
         self._dispatching = asyncio.Event()  # clear while partitions move
@@ -154,6 +170,7 @@ class DeliveryService:
         self._stopping = asyncio.Event()
         self._ready = False
         self._counters: dict[tuple[str, str], Any] = {}
+        self._histograms: dict[str, Any] = {}
 
     # ---- lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -161,8 +178,7 @@ class DeliveryService:
         await ensure_topics(self.settings, self._topic_specs())
         await self.configs.start()
         await self.sender.start()
-        self._producer = make_producer(self.settings, max_batch_size=1 << 20)
-        await self._producer.start()
+        self._producer = await self._start_producer()
         consumer = make_consumer(
             self.settings,
             group_id=self.group_id,
@@ -193,9 +209,10 @@ class DeliveryService:
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()
-        if self._producer is not None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
             with contextlib.suppress(Exception):
-                await self._producer.stop()
+                await producer.stop(PRODUCE_TIMEOUT_S)
         await self.sender.close()
         await self.configs.stop()
         self._ready = False
@@ -212,6 +229,42 @@ class DeliveryService:
             if time.monotonic() > deadline:
                 raise TimeoutError("the delivery stage has no partitions assigned yet")
             await asyncio.sleep(0.05)
+
+    # ---- writing records -------------------------------------------------------------
+    async def _start_producer(self) -> AckedProducer:
+        """An idempotent ``acks=all`` producer over librdkafka (acknowledged off the loop)."""
+        producer = AckedProducer(
+            producer_config(
+                self.settings,
+                timeout_s=PRODUCE_TIMEOUT_S,
+                linger_ms=PRODUCE_LINGER_MS,
+                client_id=f"{self.group_id}-{id(self):x}",
+            )
+        )
+        try:
+            await producer.start(PRODUCE_TIMEOUT_S)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.stop(0)
+            raise
+        return producer
+
+    def _send(
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
+    ) -> asyncio.Future[int]:
+        """Queue one record; the future resolves once Kafka acknowledged it."""
+        assert self._producer is not None
+        return self._producer.send(topic, key, value, partition)
+
+    async def _renew_broken_producer(self) -> None:
+        """Replace a producer librdkafka declared fatally broken (its records all fail)."""
+        broken = self._producer
+        if broken is None or broken.fatal_error is None:
+            return
+        log.error("delivery: the producer failed (%s); starting another", broken.fatal_error.str())
+        self._producer = await self._start_producer()
+        with contextlib.suppress(Exception):
+            await broken.stop(0)
 
     def _topic_specs(self) -> list[TopicSpec]:
         wanted = {*self.inputs, self.deliveries_topic, self.settings.topic(APP_CONFIG)}
@@ -289,6 +342,12 @@ class DeliveryService:
                 await asyncio.sleep(0.05)
                 continue
             try:
+                await self._renew_broken_producer()
+            except Exception as exc:
+                log.warning("delivery: no producer (%s); retrying", exc)
+                await asyncio.sleep(1)
+                continue
+            try:
                 fetched = await consumer.getmany(timeout_ms=200, max_records=POLL_RECORDS)
             except asyncio.CancelledError:
                 raise
@@ -311,7 +370,6 @@ class DeliveryService:
     async def _take(
         self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]]
     ) -> None:
-        assert self._producer is not None
         planned: list[Pending] = []
         taken: set[str] = set()
         due = now_ms()
@@ -330,16 +388,17 @@ class DeliveryService:
                     taken.add(ident)
                     planned.append(Pending(delivery, 1, due, tp.partition))
         if planned:
-            sends = [
-                await self._producer.send(
-                    self.retry_topic,
-                    encode_pending(p),
-                    key=p.delivery.delivery_id.encode(),
-                    partition=p.partition,
-                )
-                for p in planned
-            ]
-            await asyncio.gather(*sends)
+            await asyncio.gather(
+                *[
+                    self._send(
+                        self.retry_topic,
+                        p.delivery.delivery_id.encode(),
+                        encode_pending(p),
+                        p.partition,
+                    )
+                    for p in planned
+                ]
+            )
         offsets = {
             tp: OffsetAndMetadata(records[-1].offset + 1, "")
             for tp, records in fetched.items()
@@ -463,7 +522,6 @@ class DeliveryService:
             self._per_host.pop(host, None)
 
     async def _record(self, pending: Pending, result: Attempt) -> None:
-        assert self._producer is not None
         delivery = pending.delivery
         finished_ms = result.started_ms + result.latency_ms
         if result.blocked:  # a blocked or removed destination: failed, never retried
@@ -487,10 +545,6 @@ class DeliveryService:
             "subject_id": delivery.subject_id,
         }
         value = self.codec.encode("PostbackDelivery", record)
-        await (
-            await self._producer.send(self.deliveries_topic, value, key=delivery.app_id.encode())
-        )
-        key = delivery.delivery_id.encode()
         if verdict.status == RETRY:
             assert verdict.next_attempt_ms is not None
             following = Pending(
@@ -500,12 +554,18 @@ class DeliveryService:
         else:
             following = None
             state = None
-        await (
-            await self._producer.send(self.retry_topic, state, key=key, partition=pending.partition)
+        await self._outcomes.write(
+            Outcome(
+                delivery_key=delivery.app_id.encode(),
+                delivery_value=value,
+                retry_key=delivery.delivery_id.encode(),
+                retry_value=state,
+                partition=pending.partition,
+            )
         )
         self._attempts_counter(delivery.kind, verdict.status).inc()
         if verdict.status == DELIVERED:
-            metrics.LATENCY.labels(delivery.kind).observe(
+            self._latency_histogram(delivery.kind).observe(
                 max(0, finished_ms - delivery.decided_ms) / 1000
             )
         elif verdict.status == DEAD:
@@ -527,6 +587,12 @@ class DeliveryService:
         if counter is None:
             counter = self._counters[(kind, status)] = metrics.ATTEMPTS.labels(kind, status)
         return counter
+
+    def _latency_histogram(self, kind: str) -> Any:
+        histogram = self._histograms.get(kind)
+        if histogram is None:
+            histogram = self._histograms[kind] = metrics.LATENCY.labels(kind)
+        return histogram
 
     def _update_gauges(self) -> None:
         metrics.PENDING.set(len(self.queue))

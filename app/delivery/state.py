@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from attrib.delivery.model import Delivery, Pending
 
 VERSION = 1
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def encode_pending(pending: Pending) -> bytes:
@@ -39,7 +40,7 @@ def encode_pending(pending: Pending) -> bytes:
         "attempt": pending.attempt,
         "due": pending.due_ms,
     }
-    return json.dumps(value, separators=(",", ":")).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def decode_pending(data: bytes, partition: int) -> Pending:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attrib.config import POSTBACK_MACROS
-from attrib.delivery.macros import TOUCH_MACROS, fill, macro_values
+from attrib.delivery.macros import TOUCH_MACROS, fill, fill_record, macro_values
 from tests.delivery.records import APP, T0, attributed_event, attribution
 
 ALL = "&".join(f"{name}={{{name}}}" for name in sorted(POSTBACK_MACROS))
@@ -82,3 +82,32 @@ def test_any_value_round_trips_as_one_parameter(value: str) -> None:
     q = parse_qs(urlsplit(url).query, keep_blank_values=True)
     assert q["x"] == ["1"]
     assert q["c"] == [value]
+
+
+@given(st.lists(st.sampled_from([*sorted(POSTBACK_MACROS), "unknown", "x"]), max_size=6))
+def test_fill_matches_a_plain_regex_substitution(names: list[str]) -> None:
+    """The remembered split of a template fills it as one substitution pass would."""
+    import re
+    from urllib.parse import quote
+
+    template = "https://n.example/p?" + "&".join(f"{n}={{{n}}}x{{" for n in names) + "}"
+    values = macro_values(attribution(), delivery_id="d=1/2", touch=True)
+
+    def replace(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return quote(values.get(name, ""), safe="") if name in POSTBACK_MACROS else m.group(0)
+
+    assert fill(template, values) == re.sub(r"\{([a-z_]+)\}", replace, template)
+
+
+@given(
+    names=st.lists(st.sampled_from([*sorted(POSTBACK_MACROS), "unknown"]), max_size=8),
+    touch=st.booleans(),
+    event=st.booleans(),
+)
+def test_fill_record_is_fill_of_macro_values(names: list[str], touch: bool, event: bool) -> None:
+    template = "https://n.example/p?" + "&".join(f"{n}={{{n}}}" for n in names)
+    record = attributed_event() if event else attribution()
+    assert fill_record(template, record, delivery_id="d/1", touch=touch) == fill(
+        template, macro_values(record, delivery_id="d/1", touch=touch)
+    )

@@ -205,3 +205,39 @@ def test_who_gets_an_event_postback(name, listed, window_h, after_ms, primary) -
     out = plan(ATTRIBUTED_EVENT, record, app_config([config]), 0)
     inside = window_h is None or after_ms <= window_h * 3_600_000
     assert len(out) == (1 if name in listed and inside else 0)
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_delivery_id_is_the_uuid5_of_its_parts(parts: list[str]) -> None:
+    import uuid
+
+    from attrib.delivery.plan import _NAMESPACE, delivery_id
+
+    assert delivery_id(*parts) == str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTPS"]),
+    user=st.sampled_from(["", "u@", "u:p@"]),
+    host=st.sampled_from(["n.example", "N.Example", "127.0.0.1", "[::1]", "[fe80::1%25eth0]", ""]),
+    port=st.sampled_from(["", ":8080", ":"]),
+    rest=st.sampled_from(["", "/", "/p?q=1", "?a=/b", "#f/g", "/a//b?c#d", "\t/x"]),
+)
+def test_postback_host_is_what_urlsplit_reads(
+    scheme: str, user: str, host: str, port: str, rest: str
+) -> None:
+    from attrib.delivery.model import Delivery
+
+    url = f"{scheme}://{user}{host}{port}{rest}"
+    parts = urlsplit(url)
+    delivery = Delivery(
+        delivery_id="d", kind=INSTALL, app_id="a", url=url, subject_id="s", decided_ms=0
+    )
+    assert delivery.host == parts.netloc.rpartition("@")[2]
+    assert delivery.hostname == (parts.hostname or "")
