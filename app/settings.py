@@ -130,6 +130,9 @@ class Settings:
     delivery_max_per_host: int = 16
     # The raw archive (docs/archive.md): a local folder or s3://bucket/prefix; empty:
     # <data_dir>/archive. Run the archiver inside the worker, or `attrib archive`.
+    # How often the ClickHouse sink refreshes the day summaries the reports read
+    # (docs/analytics.md, Summaries); every report run refreshes them too.
+    summary_refresh_interval: str = "10s"
     archive_url: str = ""
     worker_archive: bool = False
     # A partition's buffer is written as Parquet at whichever comes first.
@@ -146,6 +149,10 @@ class Settings:
     def archive_location(self) -> str:
         """Where the archive is: ``archive_url``, or the ``archive`` folder of ``data_dir``."""
         return self.archive_url or str(self.data_path / "archive")
+
+    @property
+    def summary_refresh_interval_s(self) -> float:
+        return parse_duration(self.summary_refresh_interval) / 1000.0
 
     @property
     def archive_flush_interval_s(self) -> float:
@@ -246,6 +253,12 @@ class Settings:
             raise SettingsError("ATTRIB_BROKER_UNREACHABLE_GRACE: must be between 0s and 10m")
         if self.topic_partitions < 1:
             raise SettingsError("ATTRIB_TOPIC_PARTITIONS: must be at least 1")
+        try:
+            refresh_ms = parse_duration(self.summary_refresh_interval)
+        except ValueError as exc:
+            raise SettingsError(f"ATTRIB_SUMMARY_REFRESH_INTERVAL: {exc}") from exc
+        if not 100 <= refresh_ms <= 3_600_000:
+            raise SettingsError("ATTRIB_SUMMARY_REFRESH_INTERVAL: must be between 100ms and 1h")
         for name in ("archive_flush_rows", "archive_flush_bytes"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"ATTRIB_{name.upper()}: must be at least 1")

@@ -37,3 +37,12 @@ SINK_LAG = Gauge(
     "Records on a partition after the sink's last committed offset.",
     ["topic", "partition"],
 )
+SUMMARY_REFRESH_SECONDS = Histogram(
+    "attrib_summary_refresh_seconds",
+    "Time of one refresh of the day summaries the reports read, by the sink.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+SUMMARY_REFRESH_ERRORS = Counter(
+    "attrib_summary_refresh_errors",
+    "Refreshes of the day summaries that failed (each retried at the next tick).",
+)

@@ -7,8 +7,10 @@ takes: ``{app:String}`` (empty: every app), ``{date_from:Date}`` and
 the report's business: install, touch, event). Binding them server-side means
 nothing a user types is ever pasted into SQL.
 
-Every report reads the raw tables with ``FINAL``, so its figures are exact at
-any moment, duplicates from replays included (docs/analytics.md).
+The overview, daily, retention and fraud reports read the day summaries
+(:mod:`attrib.analytics.summaries`), refreshed first by :func:`run_report`;
+ctit and postbacks read the tables with ``FINAL``. Either way the figures are
+exact at any moment, duplicates from replays included (docs/analytics.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from datetime import date
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
+
+from attrib.analytics.summaries import refresh
 
 #: name -> one-line description (``attrib report --help``)
 REPORTS: dict[str, str] = {
@@ -76,8 +80,14 @@ def report_sql(name: str) -> str:
     return (importlib.resources.files("attrib.analytics") / "reports" / f"{name}.sql").read_text()
 
 
+#: The reports that read the day summaries (the others read the tables themselves).
+SUMMARY_REPORTS = frozenset({"overview", "daily", "retention", "fraud"})
+
+
 def run_report(client: Client, name: str, filters: ReportFilter | None = None) -> ReportResult:
-    """Run report ``name`` on the client's database."""
+    """Run report ``name`` on the client's database (summaries refreshed first)."""
     sql = report_sql(name)
+    if name in SUMMARY_REPORTS:
+        refresh(client)
     result = client.query(sql, parameters=(filters or ReportFilter()).parameters())
     return ReportResult(name, list(result.column_names), [tuple(r) for r in result.result_rows])

@@ -17,6 +17,9 @@ The loop, and why it is exact:
    after its last values. Batches are committed in order; the next batch is
    collected while the previous one is written.
 
+Beside the loop, a task refreshes the day summaries the reports read every
+``ATTRIB_SUMMARY_REFRESH_INTERVAL`` (:mod:`attrib.analytics.summaries`).
+
 A failed insert is retried with exponential backoff, forever, without
 committing; meanwhile the consumer keeps polling with its partitions paused
 so that the group does not evict it during a long outage. A crash at any
@@ -51,6 +54,7 @@ from attrib.analytics import clickhouse
 from attrib.analytics.batch import Batch, BatchAssembler, log_rejection
 from attrib.analytics.metrics import SINK_BATCH_SECONDS, SINK_ERRORS, SINK_LAG, SINK_ROWS
 from attrib.analytics.migrations import Target, apply_migrations
+from attrib.analytics.summaries.refresher import SummaryRefresher
 from attrib.analytics.targets import ADMITTED_TABLES, DEAD_LETTERS, TARGETS, topic_targets
 from attrib.analytics.writer import TableWriter, Value, WriteResult
 from attrib.avro.codec import AvroCodec, default_codec
@@ -202,8 +206,13 @@ class SinkService:
     # ---- the loop ------------------------------------------------------------------
     async def _run(self) -> None:
         flushing: asyncio.Task[None] | None = None
+        summaries: asyncio.Task[None] | None = None
         try:
             consumer = await self._prepare()
+            refresher = SummaryRefresher(
+                self._client_factory, self.settings.summary_refresh_interval_s
+            )
+            summaries = asyncio.create_task(refresher.run(self._stopping), name="summaries")
             self._ready = True
             self._state = "consuming"
             while not self._stopping.is_set():
@@ -225,6 +234,10 @@ class SinkService:
             self._ready = False
             if flushing is not None and not flushing.done():
                 flushing.cancel()
+            if summaries is not None:
+                summaries.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await summaries
             await self._close()
 
     async def _close(self) -> None:

@@ -28,7 +28,8 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from attrib.analytics import clickhouse
-from attrib.analytics.report import REPORTS, report_sql
+from attrib.analytics.report import REPORTS, SUMMARY_REPORTS, report_sql
+from attrib.analytics.summaries import refresh
 from attrib.dashboard.query import DashboardQuery
 from attrib.settings import Settings
 
@@ -52,6 +53,8 @@ CacheKey = tuple[str, tuple[tuple[str, str], ...]]
 log = logging.getLogger(__name__)
 POSTBACK_QUERIES = frozenset({"postbacks", "postback_outcomes"})
 UNKNOWN_TABLE = 60
+#: The summary reports of one page share a refresh of the day summaries.
+SUMMARY_MAX_AGE = 1.0
 
 
 def query_sql(name: str) -> str:
@@ -99,6 +102,8 @@ class DashboardData:
         self._created = 0
         self._pool_size = pool_size
         self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix="dashboard")
+        self._summaries_lock = threading.Lock()
+        self._summaries_at = -SUMMARY_MAX_AGE
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -164,12 +169,27 @@ class DashboardData:
         """
         try:
             with self._client() as client:
+                if name in SUMMARY_REPORTS:
+                    self._refresh_summaries(client)
                 result = client.query(query_sql(name), parameters=parameters)
         except DatabaseError as exc:
             if name in POSTBACK_QUERIES and clickhouse.error_code(exc) == UNKNOWN_TABLE:
                 return Table(name, [], [])
             raise
         return Table(name, list(result.column_names), [tuple(r) for r in result.result_rows])
+
+    def _refresh_summaries(self, client: Client) -> None:
+        """Refresh the day summaries, once for the summary reports of one page.
+
+        Uncached (``cache_seconds=0``), every request refreshes them: its
+        answer must show every stored row.
+        """
+        with self._summaries_lock:
+            now = time.monotonic()
+            if self._cache_seconds > 0 and now - self._summaries_at < SUMMARY_MAX_AGE:
+                return
+            refresh(client)
+            self._summaries_at = now
 
     def page(
         self, query: DashboardQuery, names: tuple[str, ...] = PAGE_QUERIES

@@ -369,3 +369,21 @@ def sink_env(settings: Settings) -> dict[str, str]:
     env.update({f"ATTRIB_{name.upper()}": str(getattr(settings, name)) for name in names})
     env["ATTRIB_LOG_LEVEL"] = "info"
     return env
+
+
+async def wait_for_schema(client: Client, settings: Settings, seconds: float) -> None:
+    """Until every packaged migration is recorded in the test's database (the sink applies them)."""
+    from attrib.analytics.migrations import packaged_migrations
+
+    wanted = {m.version for m in packaged_migrations()}
+    db = f"`{settings.clickhouse_database}`"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            rows = client.query(f"SELECT version FROM {db}.schema_migrations").result_rows
+        except Exception:  # the ledger itself not created yet
+            rows = []
+        if wanted <= {int(r[0]) for r in rows}:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"schema of {settings.clickhouse_database} not applied in {seconds} s")

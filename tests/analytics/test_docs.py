@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from attrib.analytics.report import REPORTS, report_sql
+from attrib.analytics.summaries.refreshing import summary_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "analytics.md"
@@ -30,3 +31,8 @@ def test_every_benchmark_command_in_the_docs_names_a_script_and_flags_it_has() -
         source = path.read_text()
         for flag in re.findall(r"(--[a-z][a-z0-9-]*)", arguments):
             assert f'"{flag}"' in source, f"{script} has no option {flag}"
+
+
+@pytest.mark.parametrize("name", ["dirty", "daily"])
+def test_the_docs_show_the_summary_sql_verbatim(name: str) -> None:
+    assert f"```sql\n{summary_sql(name).rstrip()}\n```" in DOC.read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -87,6 +88,9 @@ NAMED_COLUMNS = {
     ],
     "dead_letters": ["topic", "partition", "offset", "reason", "received_time", "raw"],
 }
+SUMMARY_TABLES = ("daily_summary", "retention_summary", "fraud_summary", "summary_watermarks")
+#: The tables whose rows carry ``_inserted_at`` (the summaries' change tracking).
+TRACKED = ("touches", "attributions", "reengagements", "sessions", "attributed_events")
 WHOLE_RECORDS = {"attributions": records.ATTRIBUTION, "attributed_events": records.ATTRIBUTED_EVENT}
 
 
@@ -109,9 +113,10 @@ def schema_snapshot(client: Client, database: str) -> list[tuple[str, str]]:
 
 
 def columns_of(client: Client, database: str, table: str) -> list[str]:
+    """The columns a table stores from its records (bookkeeping columns left out)."""
     rows = client.query(
         "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String}"
-        " ORDER BY position",
+        " AND default_kind != 'MATERIALIZED' ORDER BY position",
         parameters={"db": database, "t": table},
     ).result_rows
     return [str(row[0]) for row in rows]
@@ -122,15 +127,17 @@ def test_first_start_creates_everything_and_a_second_changes_nothing(
     admin: Client, sink_settings: Settings
 ) -> None:
     target = Target(sink_settings.clickhouse_database)
-    assert apply_migrations(admin, target) == [1]
+    assert apply_migrations(admin, target) == [1, 2]
     created = schema_snapshot(admin, target.database)
-    assert [name for name, _ in created] == sorted([*TABLES, "schema_migrations"])
-    ledger = admin.query(f"SELECT version, name FROM `{target.database}`.schema_migrations")
-    assert ledger.result_rows == [(1, "tables")]
+    assert [name for name, _ in created] == sorted([*TABLES, *SUMMARY_TABLES, "schema_migrations"])
+    ledger = admin.query(
+        f"SELECT version, name FROM `{target.database}`.schema_migrations ORDER BY version"
+    )
+    assert ledger.result_rows == [(1, "tables"), (2, "summaries")]
 
     assert apply_migrations(admin, target) == []
     assert schema_snapshot(admin, target.database) == created
-    assert admin.command(f"SELECT count() FROM `{target.database}`.schema_migrations") == 1
+    assert admin.command(f"SELECT count() FROM `{target.database}`.schema_migrations") == 2
 
 
 @pytest.mark.integration
@@ -151,12 +158,12 @@ def test_a_new_version_is_applied_once(admin: Client, sink_settings: Settings) -
     target = Target(sink_settings.clickhouse_database)
     apply_migrations(admin, target)
     note = Migration(
-        2,
+        3,
         "touch_note",
         "ALTER TABLE ${database}.touches ${on_cluster}"
         " ADD COLUMN IF NOT EXISTS note String DEFAULT '';",
     )
-    assert apply_migrations(admin, target, [*packaged_migrations(), note]) == [2]
+    assert apply_migrations(admin, target, [*packaged_migrations(), note]) == [3]
     assert columns_of(admin, target.database, "touches")[-1] == "note"
     assert apply_migrations(admin, target, [*packaged_migrations(), note]) == []
 
@@ -165,10 +172,10 @@ def test_a_new_version_is_applied_once(admin: Client, sink_settings: Settings) -
 def test_an_edited_or_unknown_version_is_refused(admin: Client, sink_settings: Settings) -> None:
     target = Target(sink_settings.clickhouse_database)
     apply_migrations(admin, target)
-    [first] = packaged_migrations()
+    first, *later = packaged_migrations()
     edited = Migration(1, first.name, first.template + "\n-- edited\n")
     with pytest.raises(MigrationError, match="never edited"):
-        apply_migrations(admin, target, [edited])
+        apply_migrations(admin, target, [edited, *later])
     with pytest.raises(MigrationError, match="does not know"):
         apply_migrations(admin, target, [])
 
@@ -197,3 +204,29 @@ def test_names_that_would_need_quoting_are_refused(name: str) -> None:
         Target(name)
     with pytest.raises(ValueError, match="must match"):
         Target("attrib", name or "x y")
+
+
+@pytest.mark.integration
+def test_version_2_gives_existing_rows_a_fixed_insert_time(
+    admin: Client, sink_settings: Settings
+) -> None:
+    """Rows stored before the summaries existed get the migration's time, once."""
+    target = Target(sink_settings.clickhouse_database)
+    first, *_ = packaged_migrations()
+    apply_migrations(admin, target, [first])
+    db = f"`{target.database}`"
+    admin.command(
+        f"INSERT INTO {db}.touches (touch_id, touch_type, app_id, media_source, touch_time,"
+        " received_time) VALUES ('t1', 'click', 'a', 'n', now64(3), now64(3))"
+    )
+    assert apply_migrations(admin, target) == [2]
+    for table in TRACKED:
+        kind = admin.command(
+            "SELECT default_kind FROM system.columns WHERE database = {db:String}"
+            " AND table = {t:String} AND name = '_inserted_at'",
+            parameters={"db": target.database, "t": table},
+        )
+        assert kind == "MATERIALIZED", table
+    first_read = admin.command(f"SELECT toString(_inserted_at) FROM {db}.touches")
+    time.sleep(0.05)
+    assert admin.command(f"SELECT toString(_inserted_at) FROM {db}.touches") == first_read

@@ -31,6 +31,7 @@ from analytics_helpers import (
     sink_env,
     wait_for_raw_rows,
     wait_for_rows,
+    wait_for_schema,
 )
 
 from attrib import topics
@@ -116,10 +117,15 @@ async def test_killed_after_writing_part_of_a_batch_the_replay_is_counted_once(
     log = tmp_path / "sink.log"
     sink = start_sink(sink_settings, log)
     try:
-        await wait_for_rows(client, sink_settings, "sessions", 0, 60)  # the schema is there
+        await wait_for_schema(client, sink_settings, 60)
         client.command(f"SYSTEM STOP MERGES {db}.attributions")
-        statements = render(packaged_migrations()[0], Target(sink_settings.clickhouse_database))
-        [sessions_ddl] = [s for s in statements if ".sessions" in s]
+        target = Target(sink_settings.clickhouse_database)
+        sessions_ddl = [  # the table as every migration left it
+            statement
+            for migration in packaged_migrations()
+            for statement in render(migration, target)
+            if ".sessions " in statement
+        ]
         client.command(f"DROP TABLE {db}.sessions")
 
         installs = [attribution(f"a-{i}", i, "2025-03-01 12:00") for i in range(5_000)]
@@ -138,7 +144,8 @@ async def test_killed_after_writing_part_of_a_batch_the_replay_is_counted_once(
         sink.send_signal(signal.SIGKILL)
         sink.wait(10)
 
-        client.command(sessions_ddl)
+        for statement in sessions_ddl:
+            client.command(statement)
         sink = start_sink(sink_settings, log)
         await wait_for_rows(client, sink_settings, "sessions", 100, 60)
         await wait_for_raw_rows(client, sink_settings, "attributions", 10_000)
@@ -189,7 +196,7 @@ def test_migrate_only_creates_the_schema_and_exits(sink_settings: Settings) -> N
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "applied [1]" in done.stdout
+    assert "applied [1, 2]" in done.stdout
     again = subprocess.run(
         [sys.executable, "-m", "attrib.cli", "sink", "--migrate-only"],
         env=env,

@@ -2,6 +2,8 @@
 -- Touches count by the day of the touch, decisions by the day of the install,
 -- re-engagements by the day of the session, events by the day of the event.
 -- Events: primary attributions only (one per event), blocked installs' left out.
+-- The sum of the daily report's days: read from daily_summary, the newest
+-- version of each app and day (docs/analytics.md, Summaries).
 SELECT
     app_id,
     media_source,
@@ -24,60 +26,19 @@ SELECT
 FROM
 (
     SELECT
-        app_id, media_source, ifNull(campaign, '') AS campaign,
-        countIf(touch_type = 'impression') AS n_impressions,
-        countIf(touch_type = 'click') AS n_clicks,
-        0 AS n_installs, 0 AS n_organic, 0 AS n_reattributions, 0 AS n_reengagements,
-        0 AS n_blocked, 0 AS n_events,
-        CAST(map(), 'Map(String, Decimal(38, 6))') AS n_revenue
-    FROM touches FINAL
+        day, app_id, media_source, campaign,
+        impressions AS n_impressions, clicks AS n_clicks, installs AS n_installs,
+        organic_installs AS n_organic, reattributions AS n_reattributions,
+        reengagements AS n_reengagements, blocked_installs AS n_blocked,
+        events AS n_events, revenue AS n_revenue
+    FROM daily_summary
     WHERE ({app:String} = '' OR app_id = {app:String})
-      AND toDate(touch_time) BETWEEN {date_from:Date} AND {date_to:Date}
-    GROUP BY app_id, media_source, campaign
-
-    UNION ALL
-
-    SELECT
-        app_id, media_source, ifNull(campaign, '') AS campaign,
-        0, 0,
-        countIf(conversion_type = 'install' AND status = 'non_organic'),
-        countIf(conversion_type = 'install' AND status = 'organic'),
-        countIf(conversion_type = 'reattribution'),
-        0,
-        countIf(conversion_type = 'blocked'),
-        0,
-        CAST(map(), 'Map(String, Decimal(38, 6))')
-    FROM attributions FINAL
-    WHERE ({app:String} = '' OR app_id = {app:String})
-      AND toDate(install_time) BETWEEN {date_from:Date} AND {date_to:Date}
-    GROUP BY app_id, media_source, campaign
-
-    UNION ALL
-
-    SELECT
-        app_id, media_source, ifNull(campaign, '') AS campaign,
-        0, 0, 0, 0, 0, count(), 0, 0,
-        CAST(map(), 'Map(String, Decimal(38, 6))')
-    FROM reengagements FINAL
-    WHERE ({app:String} = '' OR app_id = {app:String})
-      AND toDate(reengagement_time) BETWEEN {date_from:Date} AND {date_to:Date}
-    GROUP BY app_id, media_source, campaign
-
-    UNION ALL
-
-    SELECT
-        app_id, media_source, ifNull(campaign, '') AS campaign,
-        0, 0, 0, 0, 0, 0, 0,
-        count(),
-        sumMap(if(revenue IS NULL OR currency IS NULL,
-                  CAST(map(), 'Map(String, Decimal(38, 6))'),
-                  map(assumeNotNull(currency), toDecimal128OrZero(assumeNotNull(revenue), 6))))
-    FROM attributed_events FINAL
-    WHERE ({app:String} = '' OR app_id = {app:String})
-      AND toDate(event_time) BETWEEN {date_from:Date} AND {date_to:Date}
-      AND is_primary_attribution
-      AND blocked_reason IS NULL AND conversion_type != 'blocked'
-    GROUP BY app_id, media_source, campaign
+      AND day BETWEEN {date_from:Date} AND {date_to:Date}
+      AND (app_id, day, version) IN (
+          SELECT app_id, day, max(version) FROM daily_summary
+          WHERE ({app:String} = '' OR app_id = {app:String})
+            AND day BETWEEN {date_from:Date} AND {date_to:Date}
+          GROUP BY app_id, day)
 )
 GROUP BY app_id, media_source, campaign
 ORDER BY app_id, media_source, campaign
