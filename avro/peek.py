@@ -11,7 +11,9 @@ skipping the others by their encoding, in code generated per writer schema
 Only the common shapes are covered (primitives, enums, fixed,
 ``null``-plus-one unions, and maps and arrays of those to skip, up to the
 last wanted field); :func:`compile_peek` returns ``None`` otherwise and the
-caller decodes in full. A truncated body raises ``IndexError``.
+caller decodes in full. A truncated body raises ``IndexError``; a negative
+length or block size (never written by an encoder) ``ValueError``, so that a
+malformed value cannot send the peek backwards into an endless loop.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def _emit(lines: list[str], indent: int, schema: Any, target: str | None) -> Non
         if target is not None:
             lines.append(f"{pad}{target} = n")
         return
+    lines.append(f"{pad}if n < 0: raise ValueError('negative length')")
     if target is not None:
         text = "buf[p:p + n].decode()" if schema == "string" else "buf[p:p + n]"
         lines.append(f"{pad}{target} = {text}")
@@ -109,6 +112,7 @@ def _emit_blocks(lines: list[str], indent: int, schema: dict[str, Any]) -> None:
     lines.append(f"{pad}while count != 0:")
     lines.append(f"{pad}    if count < 0:")
     lines.append(f"{pad}        size, p = _read_varint(buf, p)")
+    lines.append(f"{pad}        if size < 0: raise ValueError('negative block size')")
     lines.append(f"{pad}        p += size")
     lines.append(f"{pad}    else:")
     lines.append(f"{pad}        for _ in range(count):")

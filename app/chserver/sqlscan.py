@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from attrib.chserver.errors import BAD_ARGUMENTS, ClickHouseError
+
 
 class Incomplete(Exception):
     """The buffer ends inside a token: more input is needed to decide."""
@@ -177,7 +179,8 @@ def split_insert(buffer: bytes, *, complete: bool) -> InsertHead | None:
 
     Returns None when the request is anything else (including ``INSERT ...
     VALUES`` and ``INSERT ... SELECT``, which run as plain SQL text). Raises
-    Incomplete when ``buffer`` ends before that can be decided.
+    Incomplete when ``buffer`` ends before that can be decided, and
+    ``ClickHouseError`` (400) when the statement before ``FORMAT`` is not UTF-8.
     """
     text = buffer.decode("latin-1")
     stream = tokens(text, complete=complete)
@@ -200,11 +203,19 @@ def split_insert(buffer: bytes, *, complete: bool) -> InsertHead | None:
             name = next(stream, None)
             if name is None or name.kind not in ("word", "quoted"):
                 return None
-            statement = buffer[: token.start].decode("utf-8").rstrip()
+            statement = _statement_text(buffer[: token.start])
             return InsertHead(statement, _unquote(name), _data_start(text, name.end, complete))
         if token.kind == "word" and token.text.upper() in ("VALUES", "SELECT", "WITH"):
             return None
     return None
+
+
+def _statement_text(head: bytes) -> str:
+    """The statement before ``FORMAT`` as text; 400 when it is not UTF-8 (as for plain SQL)."""
+    try:
+        return head.decode("utf-8").rstrip()
+    except UnicodeDecodeError:
+        raise ClickHouseError.raised(BAD_ARGUMENTS, "The query is not valid UTF-8") from None
 
 
 def _next_is(stream: Iterator[Token], keyword: str) -> bool:

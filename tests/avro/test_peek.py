@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from attrib.avro import codec
 from attrib.avro.peek import compile_peek
 from attrib.avro.schemas import SchemaSet
+from tests.fuzz.budget import no_hang
 
 from .conftest import _samples
 
@@ -76,3 +77,35 @@ def test_fields_the_schema_lacks_or_a_nested_record_have_no_peek() -> None:
     }
     assert compile_peek(nested, ["t"]) is None
     assert compile_peek(nested, ["m"]) is None  # maps are skipped, never read
+
+
+def _event_with_empty_values() -> tuple[bytes, int]:
+    """An InAppEvent value with ``values = {}``, and the offset of that map's one byte."""
+    record = dict(_samples()["InAppEvent"], values={})
+    value = codec.encode("InAppEvent", record)
+    times = codec._zigzag(record["event_time"]) + codec._zigzag(record["received_time"])
+    at = len(value) - len(times) - 1
+    assert value[at] == 0  # the map's end-of-blocks marker
+    return value, at
+
+
+def test_a_negative_block_size_is_refused_instead_of_looping_forever() -> None:
+    # Finding of tests/fuzz/avro/test_peek_fuzz.py: a block of -1 items sized -2 bytes sent
+    # the peek back to the block's count, which it read again, for ever.
+    value, at = _event_with_empty_values()
+    looping = value[:at] + b"\x01\x03" + value[at + 1 :]
+    sv = SchemaSet.packaged().get("InAppEvent")
+    peek = compile_peek(sv.parsed, WANTED["InAppEvent"])
+    assert peek is not None
+    with no_hang(), pytest.raises(ValueError, match="negative block size"):
+        peek(looping)
+
+
+def test_a_negative_string_length_is_refused_instead_of_read_backwards() -> None:
+    value, _ = _event_with_empty_values()
+    negative = value[:10] + b"\x01" + value[11:]  # event_id's length: -1
+    sv = SchemaSet.packaged().get("InAppEvent")
+    peek = compile_peek(sv.parsed, WANTED["InAppEvent"])
+    assert peek is not None
+    with pytest.raises(ValueError, match="negative length"):
+        peek(negative)

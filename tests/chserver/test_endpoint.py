@@ -278,3 +278,10 @@ def test_four_threads_query_at_once_and_ping_stays_fast(endpoint: EndpointProces
         assert result == [0, *(s * (s - 1) // 2 for s in sizes)]
     assert ping_times
     assert max(ping_times) < 1.0  # a blocked ping would wait out a 1.5 s query
+
+
+def test_an_insert_statement_that_is_not_utf8_is_code_36(endpoint: EndpointProcess) -> None:
+    status, headers, body = http(endpoint, {}, b"INSERT INTO t\xff FORMAT TSV\n1\n")
+    assert status == 400
+    assert headers["X-ClickHouse-Exception-Code"] == "36"
+    assert b"not valid UTF-8" in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from attrib.chserver import sqlscan
+from attrib.chserver.errors import BAD_ARGUMENTS, ClickHouseError
 
 
 def test_insert_head_splits_statement_format_and_binary_data() -> None:
@@ -92,3 +93,12 @@ def test_statement_kind_and_count() -> None:
     assert sqlscan.first_keyword("/* only a comment */") is None
     assert not sqlscan.has_several_statements("SELECT ';'; -- done")
     assert sqlscan.has_several_statements("SELECT 1; DROP TABLE t")
+
+
+def test_an_insert_head_that_is_not_utf8_is_a_400_not_a_crash() -> None:
+    # Finding of tests/fuzz/chserver: the statement before FORMAT was decoded as UTF-8
+    # unguarded, so a stray byte answered 500 STD_EXCEPTION (UnicodeDecodeError).
+    with pytest.raises(ClickHouseError) as caught:
+        sqlscan.split_insert(b"INSERT INTO t\xff FORMAT TSV\n1\n", complete=True)
+    assert caught.value.code == BAD_ARGUMENTS
+    assert caught.value.http_status == 400

@@ -193,3 +193,74 @@ def test_the_running_service_honours_its_openapi_document(running_collector: str
     assert statuses.get(202, 0) + statuses.get(302, 0) + statuses.get(204, 0) > 0, statuses
     assert statuses.get(400, 0) > 0, statuses
     assert not any(status >= 500 for status in statuses), statuses
+
+
+def admin_operations() -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, operations in openapi_document()["paths"].items()
+        for method, operation in operations.items()
+        if "admin" in operation.get("tags", [])
+    }
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(240)
+def test_the_admin_api_honours_its_openapi_document(
+    running_collector: str, isolated_settings: Settings
+) -> None:
+    """The admin operations with the admin token sent (the run above stops at their 401)."""
+    import schemathesis
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+    ]
+    schema = schemathesis.openapi.from_url(f"{running_collector}/openapi.json")
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if (op.method.upper(), op.path) in admin_operations()
+    ]
+    assert {(op.method.upper(), op.path) for op in operations} == admin_operations()
+    assert len(operations) == 3
+    strategies = [
+        operation.as_strategy(mode)
+        for operation in operations
+        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+    ]
+    token = isolated_settings.admin_token.reveal()
+    statuses: dict[int, int] = {}
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION * len(operations),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=st.one_of(strategies))
+    def exercise(case: schemathesis.Case) -> None:
+        response = case.call_and_validate(
+            base_url=running_collector,
+            headers={"Authorization": f"Bearer {token}"},
+            checks=checks,
+            allow_redirects=False,
+            timeout=10,
+        )
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    exercise()
+    # Past the token check: configurations stored or read, and bodies refused.
+    assert statuses.get(200, 0) + statuses.get(201, 0) > 0, statuses
+    assert statuses.get(400, 0) > 0, statuses
+    assert not any(status >= 500 for status in statuses), statuses
