@@ -29,7 +29,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 
 from attrib.analytics import clickhouse
 from attrib.analytics.report import REPORTS, SUMMARY_REPORTS, report_sql
-from attrib.analytics.summaries import refresh
+from attrib.analytics.summaries.refreshing import refresh, seconds_since_refresh
 from attrib.dashboard.query import DashboardQuery
 from attrib.settings import Settings
 
@@ -53,8 +53,6 @@ CacheKey = tuple[str, tuple[tuple[str, str], ...]]
 log = logging.getLogger(__name__)
 POSTBACK_QUERIES = frozenset({"postbacks", "postback_outcomes"})
 UNKNOWN_TABLE = 60
-#: The summary reports of one page share a refresh of the day summaries.
-SUMMARY_MAX_AGE = 1.0
 
 
 def query_sql(name: str) -> str:
@@ -92,9 +90,18 @@ class DashboardData:
         settings: Settings,
         pool_size: int = POOL_SIZE,
         cache_seconds: float = CACHE_SECONDS,
+        summaries_max_age: float | None = None,
     ) -> None:
         self._settings = settings
         self._cache_seconds = cache_seconds
+        # How old the last refresh of the day summaries (by any process: the sink
+        # refreshes them every ATTRIB_SUMMARY_REFRESH_INTERVAL) may be before a
+        # summary report refreshes them itself. Default: the result cache's
+        # period, the staleness the page accepts anyway; uncached, every request
+        # refreshes (its answer shows every stored row).
+        if summaries_max_age is None:
+            summaries_max_age = cache_seconds
+        self._summaries_max_age = summaries_max_age
         self._cache: dict[CacheKey, tuple[float, Table]] = {}
         self._refreshing: set[CacheKey] = set()
         self._cache_lock = threading.Lock()
@@ -103,7 +110,6 @@ class DashboardData:
         self._pool_size = pool_size
         self._executor = ThreadPoolExecutor(pool_size, thread_name_prefix="dashboard")
         self._summaries_lock = threading.Lock()
-        self._summaries_at = -SUMMARY_MAX_AGE
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -179,17 +185,13 @@ class DashboardData:
         return Table(name, list(result.column_names), [tuple(r) for r in result.result_rows])
 
     def _refresh_summaries(self, client: Client) -> None:
-        """Refresh the day summaries, once for the summary reports of one page.
-
-        Uncached (``cache_seconds=0``), every request refreshes them: its
-        answer must show every stored row.
-        """
-        with self._summaries_lock:
-            now = time.monotonic()
-            if self._cache_seconds > 0 and now - self._summaries_at < SUMMARY_MAX_AGE:
-                return
+        """Refresh the day summaries unless some process did within ``summaries_max_age``."""
+        with self._summaries_lock:  # a page's summary reports wait for one refresh
+            if self._summaries_max_age > 0:
+                age = seconds_since_refresh(client)
+                if age is not None and age < self._summaries_max_age:
+                    return
             refresh(client)
-            self._summaries_at = now
 
     def page(
         self, query: DashboardQuery, names: tuple[str, ...] = PAGE_QUERIES

@@ -16,6 +16,7 @@ from dashboard_helpers import DEMO_APP, TOKEN, DemoDatabase
 
 from attrib.analytics import clickhouse
 from attrib.analytics.report import report_sql
+from attrib.analytics.summaries import refresh
 from attrib.dashboard import charts
 from attrib.dashboard.data import DashboardData
 from attrib.dashboard.session import COOKIE
@@ -286,3 +287,33 @@ async def test_clickhouse_down_is_a_503_with_a_message_not_a_500(
         data = await client.get("/dashboard/data/overview.json", params={"app": DEMO_APP})
         assert data.status == 503
         assert (await data.json())["error"] == "unavailable"
+
+
+def test_summaries_are_refreshed_by_a_request_only_when_nobody_did_lately(
+    demo_db: DemoDatabase,
+) -> None:
+    """The sink refreshes the day summaries; a page refreshes them only past its max age."""
+    params = {"app": DEMO_APP, "date_from": date(2020, 1, 1), "date_to": date(2030, 1, 1)}
+    client = clickhouse.connect(demo_db.settings)
+    lazy = DashboardData(demo_db.settings, cache_seconds=0, summaries_max_age=600)
+    eager = DashboardData(demo_db.settings, cache_seconds=0, summaries_max_age=0)
+    try:
+
+        def installs(data: DashboardData) -> int:
+            rows = data.run("overview", params).as_dicts()
+            return sum(row["installs"] + row["organic_installs"] for row in rows)
+
+        refresh(client)  # as the sink's tick would
+        before = installs(lazy)
+        client.command(
+            "INSERT INTO attributions SELECT * REPLACE (attribution_id || '-new' AS attribution_id)"
+            " FROM attributions FINAL WHERE app_id = {app:String} AND conversion_type = 'install'",
+            parameters={"app": DEMO_APP},
+        )
+        assert installs(lazy) == before  # refreshed lately: the page does not wait for one
+        assert installs(eager) == 2 * before  # its own refresh shows every stored row
+        assert installs(lazy) == 2 * before  # and the summaries are shared
+    finally:
+        client.close()
+        lazy.close()
+        eager.close()

@@ -58,6 +58,18 @@ def read_watermark(client: Client) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
+def seconds_since_refresh(client: Client) -> float | None:
+    """How long ago any process last completed a refresh (None: never)."""
+    rows = client.query(
+        "SELECT max(updated_at), now64(3, 'UTC') FROM summary_watermarks"
+        " WHERE name = {name:String}",
+        parameters={"name": WATERMARK},
+    ).result_rows
+    if not rows or not isinstance(rows[0][0], datetime) or rows[0][0].year <= 1970:
+        return None
+    return (rows[0][1] - rows[0][0]).total_seconds()
+
+
 def dirty_keys(client: Client, since: datetime) -> dict[str, set[tuple[str, date]]]:
     """kind -> the (app, day) keys with base rows inserted after ``since``."""
     rows = client.query(summary_sql("dirty"), parameters={"since": since}).result_rows
@@ -112,4 +124,12 @@ def refresh(client: Client) -> RefreshResult:
         return result
 
 
-__all__ = ["KINDS", "RefreshResult", "dirty_keys", "read_watermark", "recompute", "refresh"]
+__all__ = [
+    "KINDS",
+    "RefreshResult",
+    "dirty_keys",
+    "read_watermark",
+    "recompute",
+    "refresh",
+    "seconds_since_refresh",
+]
