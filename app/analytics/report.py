@@ -7,9 +7,9 @@ takes: ``{app:String}`` (empty: every app), ``{date_from:Date}`` and
 the report's business: install, touch, event). Binding them server-side means
 nothing a user types is ever pasted into SQL.
 
-The overview, daily, retention and fraud reports read the day summaries
-(:mod:`attrib.analytics.summaries`), refreshed first by :func:`run_report`;
-ctit and postbacks read the tables with ``FINAL``. Either way the figures are
+The overview, daily, retention, ctit and fraud reports read the day
+summaries (:mod:`attrib.analytics.summaries`), refreshed first by
+:func:`run_report`; postbacks reads its table with ``FINAL``. Either way the figures are
 exact at any moment, duplicates from replays included (docs/analytics.md).
 """
 
@@ -81,7 +81,7 @@ def report_sql(name: str) -> str:
 
 
 #: The reports that read the day summaries (the others read the tables themselves).
-SUMMARY_REPORTS = frozenset({"overview", "daily", "retention", "fraud"})
+SUMMARY_REPORTS = frozenset({"overview", "daily", "retention", "ctit", "fraud"})
 
 
 def run_report(client: Client, name: str, filters: ReportFilter | None = None) -> ReportResult:

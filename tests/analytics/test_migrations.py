@@ -88,7 +88,13 @@ NAMED_COLUMNS = {
     ],
     "dead_letters": ["topic", "partition", "offset", "reason", "received_time", "raw"],
 }
-SUMMARY_TABLES = ("daily_summary", "retention_summary", "fraud_summary", "summary_watermarks")
+SUMMARY_TABLES = (
+    "daily_summary",
+    "retention_summary",
+    "ctit_summary",
+    "fraud_summary",
+    "summary_watermarks",
+)
 #: The tables whose rows carry ``_inserted_at`` (the summaries' change tracking).
 TRACKED = ("touches", "attributions", "reengagements", "sessions", "attributed_events")
 WHOLE_RECORDS = {"attributions": records.ATTRIBUTION, "attributed_events": records.ATTRIBUTED_EVENT}

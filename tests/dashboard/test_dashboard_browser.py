@@ -126,7 +126,7 @@ async def test_dashboard_in_headless_chromium(
     assert seen["postbacks_empty"] == "No postback deliveries in this range."
     assert not seen["sql_hidden"]
     assert seen["sql_shown"]
-    assert "FROM attributions FINAL" in seen["sql_text"]
+    assert "FROM ctit_summary" in seen["sql_text"]
     assert seen["csv_links"] == 7
     assert seen["console_errors"] == [], seen["console_errors"]
     assert "sort=app_id" in seen["sorted_url"]

@@ -144,7 +144,7 @@ async def test_the_page_shows_the_overview_figures_charts_sql_and_an_empty_postb
         assert f'id="chart-{name}"' in html
     assert 'id="chart-retention"' in html  # the server-drawn SVG heatmap
     assert 'id="empty-postbacks"' in html
-    assert "FROM attributions FINAL" in html  # the SQL, one click away
+    assert "FROM ctit_summary" in html  # the SQL, one click away
     assert '<meta http-equiv="refresh" content="30">' in html  # the range includes today
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     data = json.loads(html.split('id="dashboard-data">')[1].split("</script>")[0])

@@ -1,5 +1,5 @@
--- Version 2: day summaries, the tables the overview, daily, retention and fraud
--- reports read (docs/analytics.md, Summaries).
+-- Version 2: day summaries, the tables the overview, daily, retention, ctit and
+-- fraud reports read (docs/analytics.md, Summaries).
 --
 -- A summary row is an aggregate of one app and one day, computed from the
 -- base tables with FINAL, so it is exact by the same mechanism as the
@@ -109,6 +109,26 @@ CREATE TABLE IF NOT EXISTS ${database}.fraud_summary ${on_cluster}
 ENGINE = ${replacing_merge_tree}(version)
 PARTITION BY toYYYYMM(day)
 ORDER BY (app_id, day, kind, reason, media_source);
+
+CREATE TABLE IF NOT EXISTS ${database}.ctit_summary ${on_cluster}
+(
+    app_id LowCardinality(String),
+    day Date,
+    media_source LowCardinality(String),
+    site_id String,
+    installs UInt64,
+    under_10s UInt64,
+    under_1m UInt64,
+    under_10m UInt64,
+    under_1h UInt64,
+    under_24h UInt64,
+    up_to_7d UInt64,
+    over_7d UInt64,
+    version UInt64
+)
+ENGINE = ${replacing_merge_tree}(version)
+PARTITION BY toYYYYMM(day)
+ORDER BY (app_id, day, media_source, site_id);
 
 CREATE TABLE IF NOT EXISTS ${database}.summary_watermarks ${on_cluster}
 (

@@ -3,26 +3,37 @@
 -- 10s-1m [10 s, 1 min), 1m-10m, 10m-1h, 1h-24h likewise, 1-7d [1 d, 7 d],
 -- >7d over 7 d. Many installs in the first bucket point at click injection,
 -- many in the last at click flooding.
+-- Read from ctit_summary, the newest version of each app and install day
+-- (docs/analytics.md, Summaries: summaries/ctit.sql computes it).
 SELECT
     app_id,
     media_source,
-    ifNull(site_id, '') AS site_id,
-    count() AS installs,
-    countIf(ctit_seconds < 10) AS `<10s`,
-    countIf(ctit_seconds >= 10 AND ctit_seconds < 60) AS `10s-1m`,
-    countIf(ctit_seconds >= 60 AND ctit_seconds < 600) AS `1m-10m`,
-    countIf(ctit_seconds >= 600 AND ctit_seconds < 3600) AS `10m-1h`,
-    countIf(ctit_seconds >= 3600 AND ctit_seconds < 86400) AS `1h-24h`,
-    countIf(ctit_seconds >= 86400 AND ctit_seconds <= 604800) AS `1-7d`,
-    countIf(ctit_seconds > 604800) AS `>7d`,
+    site_id,
+    sum(n) AS installs,
+    sum(b1) AS `<10s`,
+    sum(b2) AS `10s-1m`,
+    sum(b3) AS `1m-10m`,
+    sum(b4) AS `10m-1h`,
+    sum(b5) AS `1h-24h`,
+    sum(b6) AS `1-7d`,
+    sum(b7) AS `>7d`,
     round(`<10s` / installs, 4) AS share_under_10s,
     round(`>7d` / installs, 4) AS share_over_7d
-FROM attributions FINAL
-WHERE ({app:String} = '' OR app_id = {app:String})
-  AND toDate(install_time) BETWEEN {date_from:Date} AND {date_to:Date}
-  AND conversion_type IN ('install', 'reattribution')
-  AND status = 'non_organic'
-  AND touch_type = 'click'
-  AND ctit_seconds IS NOT NULL
+FROM
+(
+    SELECT
+        app_id, media_source, site_id, installs AS n,
+        under_10s AS b1, under_1m AS b2, under_10m AS b3, under_1h AS b4,
+        under_24h AS b5, up_to_7d AS b6, over_7d AS b7
+    FROM ctit_summary
+    WHERE ({app:String} = '' OR app_id = {app:String})
+      AND day BETWEEN {date_from:Date} AND {date_to:Date}
+      AND installs > 0  -- not a key's marker row
+      AND (app_id, day, version) IN (
+          SELECT app_id, day, max(version) FROM ctit_summary
+          WHERE ({app:String} = '' OR app_id = {app:String})
+            AND day BETWEEN {date_from:Date} AND {date_to:Date}
+          GROUP BY app_id, day)
+)
 GROUP BY app_id, media_source, site_id
 ORDER BY app_id, media_source, site_id

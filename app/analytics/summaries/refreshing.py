@@ -17,7 +17,7 @@ from clickhouse_connect.driver.client import Client
 log = logging.getLogger(__name__)
 
 #: Summary kinds, each a table ``<kind>_summary`` refreshed by ``<kind>.sql``.
-KINDS = ("daily", "retention", "fraud")
+KINDS = ("daily", "retention", "ctit", "fraud")
 WATERMARK = "summaries"
 #: How long an insert may take from its ``_inserted_at`` (taken when the server
 #: starts it) to being visible (its part committed): a refresh that starts at T
