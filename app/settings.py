@@ -27,6 +27,9 @@ from attrib.durations import parse_duration
 ENV_PREFIX = "ATTRIB_"
 #: The most ``collector_linger_ms`` may be: a record may wait that long before it is sent.
 MAX_LINGER_MS = 1000.0
+#: Bounds of ``collector_header_limit`` (bytes of one request or header line).
+MIN_HEADER_LIMIT = 1024
+MAX_HEADER_LIMIT = 65_536
 #: The longest ``broker_unreachable_grace`` (10 minutes).
 MAX_BROKER_GRACE_MS = 600_000
 
@@ -83,6 +86,15 @@ class Settings:
     # How long the collector's producer gathers records into one produce request
     # (librdkafka's linger.ms): lower answers sooner, higher costs the brokers less.
     collector_linger_ms: float = 1.0
+    # The collector's front door (attrib.web.limits): open connections beyond this
+    # are answered 503 and closed; header lines longer than this many bytes are
+    # answered 431; a request whose headers and body have not all arrived within the
+    # read timeout is answered 408 and its connection closed; a keep-alive connection
+    # idle this long is closed.
+    collector_max_connections: int = 4096
+    collector_header_limit: int = 8192
+    collector_read_timeout: str = "10s"
+    collector_keepalive_timeout: str = "75s"
     worker_host: str = "127.0.0.1"
     worker_port: int = 6066
     # Where the collector forwards conversion-data requests (any worker; it routes on).
@@ -157,6 +169,14 @@ class Settings:
     @property
     def archive_flush_interval_s(self) -> float:
         return parse_duration(self.archive_flush_interval) / 1000.0
+
+    @property
+    def collector_read_timeout_s(self) -> float:
+        return parse_duration(self.collector_read_timeout) / 1000.0
+
+    @property
+    def collector_keepalive_timeout_s(self) -> float:
+        return parse_duration(self.collector_keepalive_timeout) / 1000.0
 
     @property
     def decision_delay_ms(self) -> int:
@@ -272,7 +292,27 @@ class Settings:
             raise SettingsError(
                 f"ATTRIB_COLLECTOR_LINGER_MS: must be between 0 and {MAX_LINGER_MS:g} ms"
             )
+        self._validate_collector_limits()
         return self
+
+    def _validate_collector_limits(self) -> None:
+        if self.collector_max_connections < 1:
+            raise SettingsError("ATTRIB_COLLECTOR_MAX_CONNECTIONS: must be at least 1")
+        if not MIN_HEADER_LIMIT <= self.collector_header_limit <= MAX_HEADER_LIMIT:
+            raise SettingsError(
+                f"ATTRIB_COLLECTOR_HEADER_LIMIT: must be between {MIN_HEADER_LIMIT} and "
+                f"{MAX_HEADER_LIMIT} bytes"
+            )
+        for name, low, high, words in (
+            ("collector_read_timeout", 100, 600_000, "100ms and 10m"),
+            ("collector_keepalive_timeout", 100, 3_600_000, "100ms and 1h"),
+        ):
+            try:
+                value = parse_duration(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"ATTRIB_{name.upper()}: {exc}") from exc
+            if not low <= value <= high:
+                raise SettingsError(f"ATTRIB_{name.upper()}: must be between {words}")
 
     def with_admin_token(self) -> Settings:
         """Fill in the admin token: the setting, else ``<data_dir>/admin-token``

@@ -8,6 +8,9 @@ loading the cache, starting the writer) is retried until it succeeds or the
 process is asked to stop: a collector started before its broker recovers by
 itself.
 
+Connections obey the limits of :mod:`attrib.web.limits` (how many, header
+size, read and keep-alive timeouts).
+
 On stop (SIGTERM, SIGINT) the listener closes, requests in flight finish,
 then the producer flushes and the consumer closes.
 """
@@ -28,6 +31,7 @@ from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.topics import APP_CONFIG, INPUTS, topic_specs
 from attrib.web.app import create_app
+from attrib.web.limits import FrontDoorLimits, LimitedAppRunner
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,12 @@ async def serve_collector(
     cache = AppConfigCache(settings)
     writer = AppRegistryWriter(settings, cache)
     app = create_app(settings, cache=cache, writer=writer)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    runner = LimitedAppRunner(
+        app,
+        limits=FrontDoorLimits.from_settings(settings),
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+    )
     await runner.setup()
     # What is alive now (modules, the app, its caches) lives as long as the
     # process: keep it out of the collector's full passes, which would

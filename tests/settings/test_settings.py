@@ -106,3 +106,32 @@ def test_broker_grace_and_worker_id() -> None:
 def test_broker_grace_out_of_range_is_named(value: str) -> None:
     with pytest.raises(SettingsError, match="ATTRIB_BROKER_UNREACHABLE_GRACE"):
         load_settings(env={"ATTRIB_BROKER_UNREACHABLE_GRACE": value})
+
+
+def test_collector_front_door_limits_have_safe_defaults_and_bounds() -> None:
+    settings = load_settings(env={})
+    assert settings.collector_max_connections == 4096
+    assert settings.collector_header_limit == 8192
+    assert settings.collector_read_timeout_s == 10.0
+    assert settings.collector_keepalive_timeout_s == 75.0
+    tuned = load_settings(
+        env={
+            "ATTRIB_COLLECTOR_MAX_CONNECTIONS": "10",
+            "ATTRIB_COLLECTOR_HEADER_LIMIT": "2048",
+            "ATTRIB_COLLECTOR_READ_TIMEOUT": "500ms",
+            "ATTRIB_COLLECTOR_KEEPALIVE_TIMEOUT": "5s",
+        }
+    )
+    assert (tuned.collector_max_connections, tuned.collector_header_limit) == (10, 2048)
+    assert (tuned.collector_read_timeout_s, tuned.collector_keepalive_timeout_s) == (0.5, 5.0)
+    for name, bad in (
+        ("COLLECTOR_MAX_CONNECTIONS", "0"),
+        ("COLLECTOR_HEADER_LIMIT", "100"),
+        ("COLLECTOR_HEADER_LIMIT", "1000000"),
+        ("COLLECTOR_READ_TIMEOUT", "0s"),
+        ("COLLECTOR_READ_TIMEOUT", "1h"),
+        ("COLLECTOR_READ_TIMEOUT", "soon"),
+        ("COLLECTOR_KEEPALIVE_TIMEOUT", "2h"),
+    ):
+        with pytest.raises(SettingsError, match=f"ATTRIB_{name}"):
+            load_settings(env={f"ATTRIB_{name}": bad})
