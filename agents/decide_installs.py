@@ -19,6 +19,7 @@ from attrib.engine.metrics import RECORDS_CONSUMED, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
+from attrib.tables.app_configs import app_configs
 from attrib.tables.devices import registry_lock
 
 BATCH = 500
@@ -27,6 +28,10 @@ WITHIN_S = 0.005
 
 @app.agent(channels.install_candidates, name="decide-installs", concurrency=1)
 async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
+    # R22 needs the configuration in force: a decision made before the app-config
+    # cache is loaded would drop the install as "of an unknown app" (after a restart,
+    # answers replayed from before the crash arrive within the first second).
+    await app_configs.cache.wait_loaded()
     out = await channels.sender()
     async for events in stream.take_events(BATCH, within=WITHIN_S):
         async with registry_lock:
