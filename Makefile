@@ -11,7 +11,7 @@ IMAGE ?= attrib
 VERSION := $(shell grep -m1 '^version = ' pyproject.toml | cut -d'"' -f2)
 CONTAINER_TOOL ?= $(shell command -v docker || command -v podman)
 
-.PHONY: install demo up down status test unit lint helm helm-check image bench clean
+.PHONY: install demo up down status test unit lint helm helm-check image bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,19 @@ unit: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The long chaos run (tests/chaos, docs/reliability.md): the stack under 300 requests/s
+# for 7 minutes while the worker and a separate sink are SIGKILLed every 20 s.
+# `make test` runs the short version (one minute, three worker kills).
+CHAOS_SECONDS ?= 420
+CHAOS_RATE ?= 300
+CHAOS_FAULT_INTERVAL ?= 20
+CHAOS_SEPARATE_SINK ?= 1
+chaos: install
+	$(BIN)/attrib local up --only kafka,clickhouse
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_RATE=$(CHAOS_RATE) \
+	CHAOS_FAULT_INTERVAL=$(CHAOS_FAULT_INTERVAL) CHAOS_SEPARATE_SINK=$(CHAOS_SEPARATE_SINK) \
+		$(BIN)/pytest -q -s -m chaos --timeout=3600 tests/chaos
 
 # Every benchmark into one table (bench/README.md); needs the broker and ClickHouse endpoint.
 bench: install

@@ -108,7 +108,12 @@ class Report:
             ("requests sent", f"{self.sent:,} ({rate:,.0f}/s for {self.load_s:.0f} s)"),
             ("requests accepted (2xx)", f"{self.accepted:,}"),
             ("installs accepted", f"{self.installs_accepted:,}"),
-            ("faults injected", f"{len(self.faults)} ({', '.join(Counter(self.faults))})"),
+            (
+                "faults injected",
+                f"{len(self.faults)} ("
+                + ", ".join(f"{n}x {kind}" for kind, n in Counter(self.faults).items())
+                + ")",
+            ),
             ("decisions lost", str(self.decisions_lost)),
             ("decisions duplicated", str(self.decisions_duplicated)),
             ("decisions re-made (same id)", str(self.decisions_replayed)),
@@ -255,9 +260,11 @@ def _traffic(rate: float, seconds: float, sdk_key: str, seed: int) -> list[Reque
     clicked: deque[Device] = deque()
     out: list[Request] = []
     now = int(time.time() * 1000)
-    for pair in range(int(rate * seconds) // 2):
+    pairs = 0
+    while len(out) < int(rate * seconds):
         device = new_device(rng, "android", lat_share=0.0)
-        if pair % 4 == 3:
+        pairs += 1
+        if pairs % 4 == 0:
             out.append(sdk(APP, "install", device, sdk_key, ts=now))
         else:
             out.append(touch(APP, "click", device, source="facebook_ads", ts=now))
@@ -322,7 +329,7 @@ async def _faults(
     """Every ``fault_interval`` s while the load runs: SIGKILL a role, restart it at once.
 
     Returns the wall-clock ms of each restart."""
-    n = 0
+    n = worker_kills = 0
     restarts: list[int] = []
     while True:
         try:
@@ -333,7 +340,8 @@ async def _faults(
         role = roles[n % len(roles)]
         role.kill()
         kind = f"SIGKILL {role.name}"
-        if role.name == "worker" and plan.delete_rocksdb_once and n == 1:
+        worker_kills += role.name == "worker"
+        if role.name == "worker" and plan.delete_rocksdb_once and worker_kills == 2:
             shutil.rmtree(_rocksdb_dir(settings), ignore_errors=True)
             kind += " + RocksDB deleted"
         restarted = int(time.time() * 1000)
