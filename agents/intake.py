@@ -123,9 +123,14 @@ class Intake(Service):
             return self.positions[tp]
         try:  # before the first batch of the partition: where the fetcher starts
             state = self.consumer._subscription.subscription.assignment.state_value(tp)
-            return state.position if state is not None else None
         except AttributeError:
             return None
+        # Assigned but not yet positioned (the committed offset still being fetched,
+        # just after a start or rebalance): ``position`` would assert and crash the
+        # worker from the timer that asks for the touch lag.
+        if state is None or not state.has_valid_position:
+            return None
+        return state.position
 
     def touch_lag(self) -> int:
         """Records of ``clicks`` and ``impressions`` this intake has not read yet
