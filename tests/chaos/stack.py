@@ -53,6 +53,8 @@ from tests.engine.harness import ANDROID_APP, free_port, setup_deployment
 
 APP = "com.example.chaos"
 ATTRIB = [sys.executable, "-m", "attrib.cli"]
+#: Log lines of a process that failed by itself (a SIGKILL leaves none), or lost input.
+CRASH_SIGNS = ("Crashed reason=", "Traceback", "of an unknown app dropped")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Report:
     statuses: Counter[int] = field(default_factory=Counter)
     client_errors: int = 0
     faults: list[str] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)  # log lines of processes that failed alone
     recovery_s: list[float] = field(default_factory=list)
     decisions_lost: int = 0
     decisions_duplicated: int = 0
@@ -114,6 +117,7 @@ class Report:
                 + ", ".join(f"{n}x {kind}" for kind, n in Counter(self.faults).items())
                 + ")",
             ),
+            ("process crashes (not injected)", str(len(self.crashes))),
             ("decisions lost", str(self.decisions_lost)),
             ("decisions duplicated", str(self.decisions_duplicated)),
             ("decisions re-made (same id)", str(self.decisions_replayed)),
@@ -462,6 +466,12 @@ async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:
         for role in everyone:
             role.stop()
 
+    report.crashes = [
+        f"{role.name}: {line}"
+        for role in everyone
+        for line in role.log.read_text(errors="replace").splitlines()
+        if any(sign in line for sign in CRASH_SIGNS)
+    ]
     report.installs_accepted = len(accepted)
     for event_id in accepted:
         ids = tail.ids.get(event_id, [])

@@ -27,6 +27,7 @@ async def test_worker_sigkilled_under_load_decides_and_counts_every_install_once
     assert len(report.faults) >= max(2, int(plan.seconds // plan.fault_interval) - 1)
     assert report.installs_accepted > 0
     assert report.client_errors == 0, report.table()
+    assert report.crashes == [], "\n".join(report.crashes[:20])
     assert report.decisions_lost == 0, report.table()
     assert report.decisions_duplicated == 0, report.table()
     assert report.rows_lost == 0, report.table()
