@@ -332,9 +332,11 @@ async def _faults(
 ) -> list[int]:
     """Every ``fault_interval`` s while the load runs: SIGKILL a role, restart it at once.
 
-    Returns the wall-clock ms of each restart."""
+    Returns the wall-clock ms of each worker restart. A sink's recovery (until
+    the first ClickHouse row it writes) is measured here, in the background."""
     n = worker_kills = 0
     restarts: list[int] = []
+    watchers: list[asyncio.Task[None]] = []
     while True:
         try:
             await asyncio.wait_for(asyncio.shield(loading), plan.fault_interval)
@@ -349,11 +351,36 @@ async def _faults(
             shutil.rmtree(_rocksdb_dir(settings), ignore_errors=True)
             kind += " + RocksDB deleted"
         restarted = int(time.time() * 1000)
-        role.start()
+        if role.name == "sink":
+            rows_before = await asyncio.to_thread(_raw_rows, settings)
+            role.start()
+            watchers.append(asyncio.create_task(_sink_recovery(settings, rows_before, report)))
+        else:
+            role.start()
+            restarts.append(restarted)
         report.faults.append(kind)
-        restarts.append(restarted)
         n += 1
+    await asyncio.gather(*watchers)
     return restarts
+
+
+def _raw_rows(settings: Settings) -> int:
+    client = clickhouse.connect(settings)
+    try:
+        table = f"`{settings.clickhouse_database}`.attributions"
+        return int(client.command(f"SELECT count() FROM {table}"))
+    finally:
+        client.close()
+
+
+async def _sink_recovery(settings: Settings, rows_before: int, report: Report) -> None:
+    """From a sink's restart until the table grows again (only the new sink writes)."""
+    started = time.monotonic()
+    while time.monotonic() - started < 120:
+        if await asyncio.to_thread(_raw_rows, settings) > rows_before:
+            report.recovery_s.append(time.monotonic() - started)
+            return
+        await asyncio.sleep(0.2)
 
 
 async def _drain(tail: DecisionTail, accepted: set[str], within: float, roles: list[Role]) -> None:
