@@ -87,6 +87,7 @@ class Report:
     statuses: Counter[int] = field(default_factory=Counter)
     client_errors: int = 0
     faults: list[str] = field(default_factory=list)
+    fault_times: list[str] = field(default_factory=list)  # "unix s: fault"
     crashes: list[str] = field(default_factory=list)  # log lines of processes that failed alone
     recovery_s: list[float] = field(default_factory=list)
     decisions_lost: int = 0
@@ -279,7 +280,7 @@ def _traffic(rate: float, seconds: float, sdk_key: str, seed: int) -> list[Reque
 
 
 async def _offer(
-    url: str, requests: list[Request], rate: float, report: Report, accepted: set[str]
+    url: str, requests: list[Request], rate: float, report: Report, accepted: dict[str, float]
 ) -> None:
     """Open loop at ``rate``: record the installs answered 2xx by their event id."""
     connector = aiohttp.TCPConnector(limit=128)
@@ -299,7 +300,7 @@ async def _offer(
                     if 200 <= resp.status < 300:
                         report.accepted += 1
                         if req.kind == "install":
-                            accepted.add(json.loads(body)["event_id"])
+                            accepted[json.loads(body)["event_id"]] = time.time()
             except (aiohttp.ClientError, TimeoutError):
                 report.client_errors += 1
             finally:
@@ -359,6 +360,7 @@ async def _faults(
             role.start()
             restarts.append(restarted)
         report.faults.append(kind)
+        report.fault_times.append(f"{restarted / 1000:.0f}: {kind}")
         n += 1
     await asyncio.gather(*watchers)
     return restarts
@@ -383,15 +385,21 @@ async def _sink_recovery(settings: Settings, rows_before: int, report: Report) -
         await asyncio.sleep(0.2)
 
 
-async def _drain(tail: DecisionTail, accepted: set[str], within: float, roles: list[Role]) -> None:
+async def _drain(
+    tail: DecisionTail, accepted: dict[str, float], within: float, report: Report
+) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if all(event_id in tail.ids for event_id in accepted):
             return
         await asyncio.sleep(0.5)
-    missing = [e for e in accepted if e not in tail.ids]
-    logs = "\n".join(f"--- {r.name}\n{r.tail()}" for r in roles)
-    raise AssertionError(f"{len(missing)} accepted installs never decided:\n{logs}")
+    missing = sorted(at for e, at in accepted.items() if e not in tail.ids)
+    # When they were accepted, against the faults: what a debugging session needs first.
+    by_second = Counter(int(at) for at in missing)
+    raise AssertionError(
+        f"{len(missing)} accepted installs never decided; accepted at (unix s: count) "
+        f"{dict(sorted(by_second.items()))}; faults at {report.fault_times}"
+    )
 
 
 def _rows_per_install(settings: Settings, final: bool) -> dict[str, int]:
@@ -415,7 +423,9 @@ def _optimize(settings: Settings) -> None:
         client.close()
 
 
-async def _wait_rows(settings: Settings, accepted: set[str], within: float) -> dict[str, int]:
+async def _wait_rows(
+    settings: Settings, accepted: dict[str, float], within: float
+) -> dict[str, int]:
     deadline = time.monotonic() + within
     rows: dict[str, int] = {}
     while time.monotonic() < deadline:
@@ -463,7 +473,7 @@ async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:
         roles.append(sink)
         everyone.append(sink)
     tail = DecisionTail(settings)
-    accepted: set[str] = set()
+    accepted: dict[str, float] = {}  # install event id -> when the collector accepted it
     try:
         for role in everyone:
             role.start()
@@ -476,7 +486,7 @@ async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:
         faults = asyncio.create_task(_faults(plan, roles, settings, report, loading))
         await loading
         drain_start = time.monotonic()
-        await _drain(tail, accepted, plan.drain_timeout, everyone)
+        await _drain(tail, accepted, plan.drain_timeout, report)
         # Recovery: from each restart until the first decision produced after it.
         for restarted in await faults:
             first = tail.first_produced_after(restarted)
