@@ -386,7 +386,7 @@ async def _sink_recovery(settings: Settings, rows_before: int, report: Report) -
 
 
 async def _drain(
-    tail: DecisionTail, accepted: dict[str, float], within: float, report: Report
+    tail: DecisionTail, accepted: dict[str, float], within: float, report: Report, worker: Role
 ) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -398,8 +398,20 @@ async def _drain(
     by_second = Counter(int(at) for at in missing)
     raise AssertionError(
         f"{len(missing)} accepted installs never decided; accepted at (unix s: count) "
-        f"{dict(sorted(by_second.items()))}; faults at {report.fault_times}"
+        f"{dict(sorted(by_second.items()))}; faults at {report.fault_times}; "
+        f"worker gauges: {await asyncio.to_thread(_worker_gauges, worker)}"
     )
+
+
+def _worker_gauges(worker: Role) -> list[str]:
+    """The worker's pending installs, held lookups and table recovery, as /metrics shows them."""
+    try:
+        with urllib.request.urlopen(f"{worker.url}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+    except OSError as exc:
+        return [f"/metrics unreadable: {exc}"]
+    wanted = ("attrib_pending_installs", "attrib_lookups_held", "attrib_table_recovery")
+    return [line for line in text.splitlines() if line.startswith(wanted)]
 
 
 def _rows_per_install(settings: Settings, final: bool) -> dict[str, int]:
@@ -486,7 +498,7 @@ async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:
         faults = asyncio.create_task(_faults(plan, roles, settings, report, loading))
         await loading
         drain_start = time.monotonic()
-        await _drain(tail, accepted, plan.drain_timeout, report)
+        await _drain(tail, accepted, plan.drain_timeout, report, worker)
         # Recovery: from each restart until the first decision produced after it.
         for restarted in await faults:
             first = tail.first_produced_after(restarted)
