@@ -21,6 +21,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -140,9 +141,11 @@ def running_collector(
         worker.stop()
 
 
-@pytest.mark.integration
-@pytest.mark.timeout(240)
-def test_the_running_service_honours_its_openapi_document(running_collector: str) -> None:
+def schemathesis_run(
+    url: str, strategies: list[Any], headers: dict[str, str], operations: int
+) -> dict[int, int]:
+    """Send the generated cases to ``url`` with ``headers``, checking every answer
+    against the document; how many answers of each status came back."""
     import schemathesis
     from schemathesis.checks import (
         content_type_conformance,
@@ -159,6 +162,33 @@ def test_the_running_service_honours_its_openapi_document(running_collector: str
         response_headers_conformance,
         response_schema_conformance,
     ]
+    statuses: dict[int, int] = {}
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION * operations,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=st.one_of(strategies))
+    def exercise(case: schemathesis.Case) -> None:
+        response = case.call_and_validate(
+            base_url=url, headers=headers, checks=checks, allow_redirects=False, timeout=10
+        )
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    exercise()
+    return statuses
+
+
+MODES = ("POSITIVE", "NEGATIVE")
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(240)
+def test_the_running_service_honours_its_openapi_document(running_collector: str) -> None:
+    import schemathesis
+
     schema = schemathesis.openapi.from_url(f"{running_collector}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     # schemathesis leaves out the operation that serves the document itself.
@@ -167,28 +197,13 @@ def test_the_running_service_honours_its_openapi_document(running_collector: str
     strategies = []
     for operation in operations:
         pinned = {"app_id": ANDROID_APP} if "{app_id}" in operation.path else None
-        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-            strategies.append(operation.as_strategy(mode, path_parameters=pinned))
-    statuses: dict[int, int] = {}
-
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION * len(operations),
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
+        for mode in MODES:
+            strategies.append(
+                operation.as_strategy(schemathesis.GenerationMode[mode], path_parameters=pinned)
+            )
+    statuses = schemathesis_run(
+        running_collector, strategies, {"X-Attrib-Key": SDK_KEY}, len(operations)
     )
-    @given(case=st.one_of(strategies))
-    def exercise(case: schemathesis.Case) -> None:
-        response = case.call_and_validate(
-            base_url=running_collector,
-            headers={"X-Attrib-Key": SDK_KEY},
-            checks=checks,
-            allow_redirects=False,
-            timeout=10,
-        )
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-    exercise()
     # The run reached past the front door: records were written and input refused.
     assert statuses.get(202, 0) + statuses.get(302, 0) + statuses.get(204, 0) > 0, statuses
     assert statuses.get(400, 0) > 0, statuses
@@ -211,21 +226,7 @@ def test_the_admin_api_honours_its_openapi_document(
 ) -> None:
     """The admin operations with the admin token sent (the run above stops at their 401)."""
     import schemathesis
-    from schemathesis.checks import (
-        content_type_conformance,
-        not_a_server_error,
-        response_headers_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
 
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        content_type_conformance,
-        response_headers_conformance,
-        response_schema_conformance,
-    ]
     schema = schemathesis.openapi.from_url(f"{running_collector}/openapi.json")
     operations = [
         op
@@ -235,31 +236,14 @@ def test_the_admin_api_honours_its_openapi_document(
     assert {(op.method.upper(), op.path) for op in operations} == admin_operations()
     assert len(operations) == 3
     strategies = [
-        operation.as_strategy(mode)
+        operation.as_strategy(schemathesis.GenerationMode[mode])
         for operation in operations
-        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+        for mode in MODES
     ]
     token = isolated_settings.admin_token.reveal()
-    statuses: dict[int, int] = {}
-
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION * len(operations),
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
+    statuses = schemathesis_run(
+        running_collector, strategies, {"Authorization": f"Bearer {token}"}, len(operations)
     )
-    @given(case=st.one_of(strategies))
-    def exercise(case: schemathesis.Case) -> None:
-        response = case.call_and_validate(
-            base_url=running_collector,
-            headers={"Authorization": f"Bearer {token}"},
-            checks=checks,
-            allow_redirects=False,
-            timeout=10,
-        )
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-    exercise()
     # Past the token check: configurations stored or read, and bodies refused.
     assert statuses.get(200, 0) + statuses.get(201, 0) > 0, statuses
     assert statuses.get(400, 0) > 0, statuses
