@@ -22,7 +22,9 @@ from attrib.engine.metrics import (
     TABLE_RECOVERY,
 )
 from attrib.engine.outbox import Outbox
+from attrib.engine.device_partition import DevicePartition
 from attrib.faust_app import app, settings
+from attrib.tables.devices import registry_lock
 from attrib.tables.touch_index import touch_index
 
 LOOKUP_TICK_S = 0.02
@@ -80,6 +82,21 @@ def touches_caught_up() -> bool:
     return True
 
 
+async def rebuild_due_queues(processor: DevicePartition, partitions: list[int]) -> None:
+    """Refill the due queues from the tables, between two batches of the agents.
+
+    An agent's batch pushes its installs onto the due queue at once but writes
+    them to the table only at its commit, after awaiting Kafka. A rebuild in
+    between (the first tick after a restart, while the agent replays what it
+    had not committed) would clear the queue and read a table without them:
+    those installs would never be decided. Found by the chaos suite (installs
+    accepted in the seconds before a worker SIGKILL lost); the registry lock
+    the agents hold from batch to commit keeps the rebuild out of that window.
+    """
+    async with registry_lock:
+        processor.rebuild(partitions)
+
+
 @app.timer(interval=LOOKUP_TICK_S)
 async def send_due_lookups() -> None:
     """Send the lookups of every install or session whose ``decision_delay`` has passed."""
@@ -87,7 +104,7 @@ async def send_due_lookups() -> None:
         if not recovered():
             return
         _rebuild["needed"] = False
-        device_partition.rebuild(owned_partitions(channels.names.device_inputs))
+        await rebuild_due_queues(device_partition, owned_partitions(channels.names.device_inputs))
     if len(device_partition.due) == 0:
         return
     if not touches_caught_up():
