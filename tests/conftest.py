@@ -11,13 +11,19 @@ Each test gets its own topic prefix so that tests never see each other's data.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
 
 from attrib.local.processes import port_open
 from attrib.settings import Settings, load_settings
+from tests.topics import delete_topics_with_prefixes
+
+#: Topic prefixes (and Faust app ids) handed out in this session, deleted at its end.
+_ISSUED_PREFIXES: set[str] = set()
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +58,7 @@ def clickhouse_up(stack_settings: Settings) -> Settings:
 def isolated_settings(kafka_up: Settings, tmp_path) -> Settings:
     """Settings with a fresh topic prefix, consumer app id and data dir for one test."""
     tag = uuid.uuid4().hex[:10]
+    _ISSUED_PREFIXES.update({f"t{tag}.", f"attrib-test-{tag}-"})
     return load_settings(
         env={},
         kafka_bootstrap=kafka_up.kafka_bootstrap,
@@ -62,3 +69,15 @@ def isolated_settings(kafka_up: Settings, tmp_path) -> Settings:
         admin_token="test-admin-token",
         topic_partitions=2,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_test_topics_at_the_end(stack_settings: Settings) -> Iterator[None]:
+    """Tests delete what they can; whatever a test left behind goes at the session's end."""
+    yield
+    host, _, port = stack_settings.kafka_bootstrap.split(",")[0].rpartition(":")
+    if _ISSUED_PREFIXES and port_open(host, int(port)):
+        try:
+            asyncio.run(delete_topics_with_prefixes(stack_settings, _ISSUED_PREFIXES))
+        except Exception as exc:  # a cleanup must never fail the run
+            print(f"test topics not deleted: {exc}")

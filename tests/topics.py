@@ -21,3 +21,23 @@ async def delete_topics(settings: Settings, names: Iterable[str]) -> None:
             await admin.delete_topics(doomed)
     finally:
         await admin.close()
+
+
+async def delete_topics_with_prefixes(settings: Settings, prefixes: Iterable[str]) -> int:
+    """Delete every topic whose name starts with one of ``prefixes``; returns how many.
+
+    The broker of the local stack lives for days: left behind, a run's few
+    thousand test topics grow its metadata until the broker runs out of heap.
+    """
+    wanted = tuple(prefixes)
+    if not wanted:
+        return 0
+    admin = AIOKafkaAdminClient(**security_kwargs(settings))
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if name.startswith(wanted)]
+        for i in range(0, len(doomed), 100):
+            await admin.delete_topics(doomed[i : i + 100])
+        return len(doomed)
+    finally:
+        await admin.close()

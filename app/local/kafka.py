@@ -19,7 +19,7 @@ from pathlib import Path
 
 from attrib.local import processes
 
-HEAP = "-Xmx512m"
+HEAP = "-Xmx1g"
 
 
 def _pom_text() -> str:

@@ -39,5 +39,6 @@ async def chaos_settings(
     client = clickhouse.connect(settings, database="")
     try:
         client.command(f"DROP DATABASE IF EXISTS `{database}`")
+        client.command(f"DROP DATABASE IF EXISTS `{database}_ref`")
     finally:
         client.close()

@@ -1,7 +1,9 @@
-"""The platform under steady load while its processes are SIGKILLed: nothing lost, nothing doubled.
+"""The platform under steady load while its processes, broker, ClickHouse and receivers fail.
 
-The short version (about two minutes) runs in ``make test``; ``make chaos``
-runs the long one (``CHAOS_SECONDS``, ``CHAOS_RATE``,
+Every accepted install decided once and as a fault-free run decides it,
+counted once in ClickHouse, its postbacks and pushes delivered once, the
+reports equal to the fault-free run's. Short versions run in ``make test``;
+``make chaos`` runs the long ones (``CHAOS_SECONDS``, ``CHAOS_RATE``,
 ``CHAOS_FAULT_INTERVAL``, ``CHAOS_SEPARATE_SINK``; docs/reliability.md).
 """
 
@@ -12,26 +14,56 @@ from pathlib import Path
 import pytest
 
 from attrib.settings import Settings
+from tests.chaos.report import Report, percentile
 from tests.chaos.stack import ChaosPlan, run_chaos
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 
-async def test_worker_sigkilled_under_load_decides_and_counts_every_install_once(
-    chaos_settings: Settings, tmp_path: Path
-) -> None:
-    plan = ChaosPlan.from_env(seconds=60.0, rate=100.0, fault_interval=15.0)
-    report = await run_chaos(chaos_settings, plan, tmp_path / "logs")
-    print(f"\nchaos run: {plan}\n{report.table()}")
-
+def assert_nothing_lost_or_doubled(report: Report, plan: ChaosPlan) -> None:
     assert len(report.faults) >= max(2, int(plan.seconds // plan.fault_interval) - 1)
     assert report.installs_accepted > 0
     assert report.client_errors == 0, report.table()
     assert report.crashes == [], "\n".join(report.crashes[:20])
     assert report.decisions_lost == 0, report.table()
     assert report.decisions_duplicated == 0, report.table()
+    assert report.decisions_differing == 0, report.table()
     assert report.rows_lost == 0, report.table()
     assert report.rows_duplicated == 0, report.table()
     assert report.rows_lost_optimized == 0, report.table()
     assert report.rows_duplicated_optimized == 0, report.table()
-    assert len(report.recovery_s) == len(report.faults), report.table()
+    assert report.deliveries_owed > report.installs_accepted, report.table()
+    assert report.deliveries_lost == 0, report.table()
+    assert report.deliveries_duplicated == 0, report.table()
+    assert report.deliveries_unowed == 0, report.table()
+    assert report.reports_differing == {}, report.reports_differing
+    assert all(f.recovery_s is not None for f in report.faults if "receiver" not in f.kind)
+
+
+async def test_one_worker_killed_under_load_decides_counts_and_delivers_everything_once(
+    chaos_settings: Settings, tmp_path: Path
+) -> None:
+    plan = ChaosPlan.from_env(
+        seconds=60.0, rate=100.0, fault_interval=15.0, faults=("worker", "receiver")
+    )
+    report = await run_chaos(chaos_settings, plan, tmp_path / "logs")
+    print(f"\nchaos run: {plan}\n{report.table()}")
+    assert_nothing_lost_or_doubled(report, plan)
+
+
+async def test_two_workers_with_a_standby_through_broker_and_clickhouse_outages(
+    chaos_settings: Settings, tmp_path: Path
+) -> None:
+    plan = ChaosPlan.from_env(
+        seconds=90.0,
+        rate=100.0,
+        fault_interval=15.0,
+        faults=("worker", "broker", "worker", "clickhouse", "receiver"),
+        workers=2,
+    )
+    report = await run_chaos(chaos_settings, plan, tmp_path / "logs")
+    print(f"\nchaos run: {plan}\n{report.table()}")
+    assert_nothing_lost_or_doubled(report, plan)
+    worker_recovery = report.recovery().get("SIGKILL worker", [])
+    assert worker_recovery, report.table()
+    assert percentile(worker_recovery, 99) <= 30.0, report.table()

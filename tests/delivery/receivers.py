@@ -48,16 +48,19 @@ class Receiver:
         self.delay = delay
         self.secret = secret
         self.seen: list[Seen] = []
+        #: Each request with the status it was answered (after ``delay``).
+        self.answered: list[tuple[Seen, int]] = []
         self.bad_signatures = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-    async def start(self) -> Receiver:
+    async def start(self, port: int = 0) -> Receiver:
+        """Listen on ``port`` (0: a free one; a restarted receiver passes its old one)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -75,18 +78,19 @@ class Receiver:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         query = {k: v[0] for k, v in parse_qs(request.query_string, keep_blank_values=True).items()}
-        self.seen.append(
-            Seen(request.method, request.path, query, dict(request.headers), body, time.time())
-        )
+        seen = Seen(request.method, request.path, query, dict(request.headers), body, time.time())
+        self.seen.append(seen)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.secret is not None and request.method == "POST":
             expected = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
             if not hmac.compare_digest(request.headers.get("X-Attrib-Signature", ""), expected):
                 self.bad_signatures += 1
+                self.answered.append((seen, 401))
                 return web.Response(status=401)
         script = self.scripts.get(request.path)
         status = script.pop(0) if script else self.default
+        self.answered.append((seen, status))
         if 300 <= status < 400:
             return web.Response(status=status, headers={"Location": self.url("/elsewhere")})
         return web.Response(status=status, text="ok")
