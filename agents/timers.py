@@ -15,6 +15,7 @@ from attrib.agents.store_touches import write_local
 from attrib.agents.wiring import device_partition, owned_partitions
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
+from attrib.engine.device_partition import DevicePartition
 from attrib.engine.metrics import (
     INDEX_KEYS_SWEPT,
     LOOKUPS_HELD,
@@ -22,7 +23,6 @@ from attrib.engine.metrics import (
     TABLE_RECOVERY,
 )
 from attrib.engine.outbox import Outbox
-from attrib.engine.device_partition import DevicePartition
 from attrib.faust_app import app, settings
 from attrib.tables.devices import registry_lock
 from attrib.tables.touch_index import touch_index

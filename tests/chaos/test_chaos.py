@@ -9,6 +9,7 @@ reports equal to the fault-free run's. Short versions run in ``make test``;
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,8 @@ async def test_one_worker_killed_under_load_decides_counts_and_delivers_everythi
     plan = ChaosPlan.from_env(
         seconds=60.0, rate=100.0, fault_interval=15.0, faults=("worker", "receiver")
     )
+    if plan.separate_sink:  # make chaos: the sink is killed in turn too
+        plan = dataclasses.replace(plan, faults=("worker", "sink", "receiver"))
     report = await run_chaos(chaos_settings, plan, tmp_path / "logs")
     print(f"\nchaos run: {plan}\n{report.table()}")
     assert_nothing_lost_or_doubled(report, plan)

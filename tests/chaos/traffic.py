@@ -32,7 +32,8 @@ def seeded_traffic(rate: float, seconds: float, sdk_key: str, seed: int) -> list
         if pairs % 4 == 0:
             out.append(sdk(APP, "install", device, sdk_key, ts=now))
         else:
-            out.append(touch(APP, "click", device, source=NETWORK, ts=now))
+            # Two minutes before its install: a click-to-install time no fraud rule minds.
+            out.append(touch(APP, "click", device, source=NETWORK, ts=now - 120_000))
             clicked.append(device)
         if len(clicked) > 2:
             out.append(sdk(APP, "install", clicked.popleft(), sdk_key, ts=now))
