@@ -61,7 +61,13 @@ from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, si
 from attrib.delivery.schedule import judge
 from attrib.delivery.sender import Attempt, Sender
 from attrib.delivery.state import DueQueue, decode_pending, encode_pending
-from attrib.kafka.acked import LIBRDKAFKA_LOG, AckedProducer, librdkafka_config, producer_config
+from attrib.kafka.acked import (
+    LIBRDKAFKA_LOG,
+    AckedProducer,
+    Record,
+    librdkafka_config,
+    producer_config,
+)
 from attrib.kafka.client import ensure_topics, make_consumer
 from attrib.registry import AppConfigCache
 from attrib.settings import Settings
@@ -153,6 +159,7 @@ class DeliveryService:
             self._send,
             deliveries_topic=self.deliveries_topic,
             retry_topic=self.retry_topic,
+            send_many=self._send_many,
             # every attempt in flight waiting for the window: written at once
             max_size=min(BATCH_MAX, settings.delivery_max_in_flight),
         )
@@ -269,6 +276,11 @@ class DeliveryService:
         """Queue one record; the future resolves once Kafka acknowledged it."""
         assert self._producer is not None
         return self._producer.send(topic, key, value, partition)
+
+    def _send_many(self, records: list[Record]) -> asyncio.Future[None]:
+        """Queue ``records``; the future resolves once Kafka acknowledged all of them."""
+        assert self._producer is not None
+        return self._producer.send_many(records)
 
     async def _renew_broken_producer(self) -> None:
         """Replace a producer librdkafka declared fatally broken (its records all fail)."""
@@ -477,14 +489,10 @@ class DeliveryService:
                 taken.add(ident)
                 planned.append(Pending(delivery, 1, due, partition))
         if planned:
-            await asyncio.gather(
-                *[
-                    self._send(
-                        self.retry_topic,
-                        p.delivery.delivery_id.encode(),
-                        encode_pending(p),
-                        p.partition,
-                    )
+            topic = self.retry_topic
+            await self._send_many(
+                [
+                    (topic, p.delivery.delivery_id.encode(), encode_pending(p), p.partition)
                     for p in planned
                 ]
             )
