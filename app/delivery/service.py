@@ -182,6 +182,7 @@ class DeliveryService:
         await self.configs.start()
         await self.sender.start()
         self._producer = await self._start_producer()
+        metrics.watch_queue(self.queue)
         self._loop = asyncio.get_running_loop()
         consumer = Consumer(self._consumer_config())
         consumer.subscribe(list(self.inputs), on_assign=self._on_assign, on_revoke=self._on_revoke)
@@ -236,6 +237,7 @@ class DeliveryService:
                 await producer.stop(PRODUCE_TIMEOUT_S)
         await self.sender.close()
         await self.configs.stop()
+        metrics.unwatch_queue(self.queue)
         self._ready = False
 
     def ready(self) -> bool:
@@ -338,7 +340,6 @@ class DeliveryService:
             loaded = await self._load(new)
             self._loaded |= new
             log.info("delivery: loaded %d pending deliveries of partitions %s", loaded, sorted(new))
-        self._update_gauges()
         self._ready = True
         self._dispatching.set()
         self._wake.set()
@@ -502,7 +503,6 @@ class DeliveryService:
         """Once their offsets are committed: the new deliveries are due."""
         for pending in planned:
             self.queue.put(pending)
-        self._update_gauges()
         self._wake.set()
 
     def _plan(self, kind: str, record: Any) -> list[Delivery]:
@@ -670,7 +670,6 @@ class DeliveryService:
             self._wake.set()
         else:
             self.queue.discard(delivery.delivery_id)
-        self._update_gauges()
 
     async def _drain(self, seconds: float) -> None:
         tasks = list(self._in_flight)
@@ -688,10 +687,6 @@ class DeliveryService:
         if histogram is None:
             histogram = self._histograms[kind] = metrics.LATENCY.labels(kind)
         return histogram
-
-    def _update_gauges(self) -> None:
-        metrics.PENDING.set(len(self.queue))
-        metrics.RETRIES_PENDING.set(self.queue.retries)
 
 
 def _settle(future: asyncio.Future[None], exc: BaseException | None) -> None:
