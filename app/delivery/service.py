@@ -2,9 +2,13 @@
 
 Run it with ``attrib deliver`` (its own Deployment) or inside each worker
 (``ATTRIB_WORKER_DELIVER=true``, :mod:`attrib.delivery_service`). It is a
-plain aiokafka consumer group (``<faust_app_id>-deliver``, range assignor)
-over ``attributions``, ``reengagements`` and ``attributed-events``; it reads
-only those records and the app configurations (:class:`AppConfigCache`).
+plain consumer group (``<faust_app_id>-deliver``, librdkafka's range
+assignor: a member owns the same partition numbers of every input topic and
+of the retry topic) over ``attributions``, ``reengagements`` and
+``attributed-events``; it reads only those records and the app
+configurations (:class:`AppConfigCache`). The librdkafka consumer is polled
+by a thread of its own; each batch is planned and written on the event
+loop, and its offsets committed by the thread.
 
 The loop and its guarantees (docs/architecture.md, Delivery):
 
@@ -32,7 +36,9 @@ the retry topic or finished.
 On assignment, the member loads the retry-topic partitions numbered like its
 input partitions before it reads any input; on revocation, it finishes the
 batch in hand and waits for its attempts in flight, so two members never
-hold the same pending delivery.
+hold the same pending delivery. (librdkafka calls both on the consumer
+thread inside a poll, so between two batches; the thread waits while the
+loop does the work.)
 """
 
 from __future__ import annotations
