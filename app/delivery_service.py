@@ -1,7 +1,7 @@
 """The delivery stage inside the worker process (R32–R36).
 
 Like the ClickHouse sink (:mod:`attrib.sink_service`), the delivery stage is
-a plain aiokafka consumer group run as a mode service for the worker's
+a plain consumer group run as a mode service for the worker's
 lifetime; ``ATTRIB_WORKER_DELIVER=false`` leaves it out, for deployments that
 run ``attrib deliver`` as its own Deployment. It reads only the output topics
 and the app configurations, never the engine's tables.

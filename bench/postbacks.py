@@ -9,11 +9,15 @@ one run, with a fresh topic prefix:
    counts requests and times the first and the last);
 2. registers an app whose network gets an install postback for every
    install, and produces N attribution records (not timed);
-3. starts ``attrib deliver`` (its own process, as Kubernetes runs it) and
-   measures deliveries/s at the receiver, first to last request;
-4. the ceiling: a bare aiohttp client in this process sends N GETs of the same
+3. the ceiling: a bare aiohttp client in this process sends N GETs of the same
    shape to the same receiver with the same concurrency per host
-   (``ATTRIB_DELIVERY_MAX_PER_HOST``, 16), measured the same way;
+   (``ATTRIB_DELIVERY_MAX_PER_HOST``, 16), measured at the receiver, first to
+   last request; once before step 4 and once after it (the load of a shared
+   machine drifts), the ceiling being the mean of the two;
+4. starts ``attrib deliver`` (its own process, as Kubernetes runs it) and
+   measures deliveries/s at the receiver the same way, and the stage's CPU
+   per delivery twice: from its start (imports and group join included) and
+   over the backlog alone (from the first request the receiver saw);
 5. latency: produces attributions at ``--rate`` per second for ``--seconds``
    (each carrying its write time in ``{clickid}``) while ``attrib deliver``
    runs, and prints p50/p99 from the decision record's write to the receiver's
@@ -103,14 +107,33 @@ def reset(base: str) -> None:
     urllib.request.urlopen(urllib.request.Request(f"{base}/reset", method="POST"), timeout=10)
 
 
-def wait_count(base: str, count: int, within: float) -> dict[str, Any]:
+def wait_count(
+    base: str, count: int, within: float, *, cpu_of: int | None = None, poll: float = 0.2
+) -> dict[str, Any]:
+    """The receiver's stats once it got ``count`` requests.
+
+    With ``cpu_of``, also ``backlog_cpu`` (and ``backlog_loop_cpu``): the CPU
+    seconds process ``cpu_of`` (its main thread, the event loop's) spent from
+    the first poll that saw a request to the last one, and ``backlog_count``:
+    the requests received in between.
+    """
     deadline = time.monotonic() + within
     seen: dict[str, Any] = {}
+    first: tuple[int, float, float] | None = None
     while time.monotonic() < deadline:
         seen = stats(base)
+        cpu = loop_cpu = 0.0
+        if cpu_of is not None:
+            cpu, loop_cpu = cpu_seconds(cpu_of), cpu_seconds(cpu_of, main_thread=True)
+        if first is None and seen["count"] > 0:
+            first = (seen["count"], cpu, loop_cpu)
         if seen["count"] >= count:
+            if cpu_of is not None and first is not None:
+                seen["backlog_count"] = seen["count"] - first[0]
+                seen["backlog_cpu"] = cpu - first[1]
+                seen["backlog_loop_cpu"] = loop_cpu - first[2]
             return seen
-        time.sleep(0.2)
+        time.sleep(poll)
     raise SystemExit(f"the receiver got {seen.get('count')} of {count} requests in {within}s")
 
 
@@ -237,9 +260,21 @@ async def bare_client(base: str, count: int) -> None:
         await asyncio.gather(*(lane() for _ in range(PER_HOST)))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def measure_bare(base: str, count: int) -> tuple[float, float]:
+    """Deliveries/s and CPU seconds of the bare client sending ``count`` GETs."""
+    reset(base)
+    cpu_before = time.process_time()
+    asyncio.run(bare_client(base, count))
+    cpu = time.process_time() - cpu_before
+    seen = wait_count(base, count, within=60)
+    reset(base)
+    return rate_of(seen), cpu
+
+
+def cpu_seconds(pid: int, *, main_thread: bool = False) -> float:
+    """User + system CPU time of process ``pid`` (or its main thread) so far (Linux /proc)."""
+    path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -297,19 +332,20 @@ def main() -> None:
         command = [sys.executable, "-m", "attrib.cli", "deliver"]
         if args.profile:
             command[1:1] = ["-m", "cProfile", "-o", args.profile]
+        # the ceiling before and after the stage: the machine's load drifts
+        print("bare aiohttp client ...", file=sys.stderr)
+        bare_before, bare_cpu_before = measure_bare(base, args.deliveries)
+
         deliver = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         cpu_before = cpu_seconds(deliver.pid)
-        stage = wait_count(base, args.deliveries, within=600)
+        stage = wait_count(base, args.deliveries, within=600, cpu_of=deliver.pid, poll=0.1)
         stage_rate = rate_of(stage)
         stage_cpu = cpu_seconds(deliver.pid) - cpu_before
 
-        reset(base)
-        print("bare aiohttp client ...", file=sys.stderr)
-        cpu_before = time.process_time()
-        asyncio.run(bare_client(base, args.deliveries))
-        bare_cpu = time.process_time() - cpu_before
-        bare = wait_count(base, args.deliveries, within=60)
-        bare_rate = rate_of(bare)
+        print("bare aiohttp client again ...", file=sys.stderr)
+        bare_after, bare_cpu_after = measure_bare(base, args.deliveries)
+        bare_rate = (bare_before + bare_after) / 2
+        bare_cpu = (bare_cpu_before + bare_cpu_after) / 2
 
         reset(base)
         print(f"offering {args.rate:g} decisions/s for {args.seconds:g}s ...", file=sys.stderr)
@@ -327,9 +363,17 @@ def main() -> None:
         receiver.wait()
 
     n = args.deliveries
-    print(f"{'':<24}{'deliveries/s':>14}{'CPU us/delivery':>18}")
-    print(f"{'attrib deliver':<24}{stage_rate:>14,.0f}{stage_cpu / n * 1e6:>18,.0f}")
+    in_backlog = max(1, stage.get("backlog_count", 0))
+    backlog_cpu = stage.get("backlog_cpu", float("nan")) / in_backlog
+    loop_cpu = stage.get("backlog_loop_cpu", float("nan")) / in_backlog
+    print(f"{'':<24}{'deliveries/s':>14}{'CPU us/delivery':>18}{'over the backlog':>18}")
+    print(
+        f"{'attrib deliver':<24}{stage_rate:>14,.0f}{stage_cpu / n * 1e6:>18,.0f}"
+        f"{backlog_cpu * 1e6:>18,.0f}"
+    )
     print(f"{'bare aiohttp client':<24}{bare_rate:>14,.0f}{bare_cpu / n * 1e6:>18,.0f}")
+    print(f"  (before the stage: {bare_before:,.0f}/s, after it: {bare_after:,.0f}/s)")
+    print(f"attrib deliver's event loop over the backlog: {loop_cpu * 1e6:,.0f} us/delivery")
     print(f"delivery/bare ratio: {stage_rate / bare_rate:.1%} (goal: at least 50%)")
     print(
         f"decision -> delivered at {args.rate:g}/s ({offered:,} decisions): "

@@ -29,6 +29,9 @@ from typing import Any
 
 #: ``send(topic, key, value, partition)``: queues one record, returns its acknowledgement.
 Send = Callable[[str, bytes | None, bytes | None, int | None], Awaitable[Any]]
+#: ``send_many([(topic, key, value, partition), ...])``: queues records, returns one
+#: acknowledgement for all of them.
+SendMany = Callable[[list[tuple[str, bytes | None, bytes | None, int | None]]], Awaitable[Any]]
 
 #: Longest an outcome waits for others before its batch is written (seconds).
 BATCH_WINDOW_S = 0.01
@@ -58,8 +61,10 @@ class OutcomeBatcher:
         retry_topic: str,
         window_s: float = BATCH_WINDOW_S,
         max_size: int = BATCH_MAX,
+        send_many: SendMany | None = None,
     ) -> None:
         self.send = send
+        self.send_many = send_many
         self.deliveries_topic = deliveries_topic
         self.retry_topic = retry_topic
         self.window_s = window_s
@@ -98,16 +103,28 @@ class OutcomeBatcher:
 
     async def _write(self, batch: list[Outcome], written: asyncio.Future[None]) -> None:
         send = self.send
+        send_many = self.send_many
         try:
-            await asyncio.gather(
-                *[
-                    send(self.deliveries_topic, o.delivery_key, o.delivery_value, None)
-                    for o in batch
-                ]
-            )
-            await asyncio.gather(
-                *[send(self.retry_topic, o.retry_key, o.retry_value, o.partition) for o in batch]
-            )
+            if send_many is not None:  # one acknowledgement per step (cheaper)
+                await send_many(
+                    [(self.deliveries_topic, o.delivery_key, o.delivery_value, None) for o in batch]
+                )
+                await send_many(
+                    [(self.retry_topic, o.retry_key, o.retry_value, o.partition) for o in batch]
+                )
+            else:
+                await asyncio.gather(
+                    *[
+                        send(self.deliveries_topic, o.delivery_key, o.delivery_value, None)
+                        for o in batch
+                    ]
+                )
+                await asyncio.gather(
+                    *[
+                        send(self.retry_topic, o.retry_key, o.retry_value, o.partition)
+                        for o in batch
+                    ]
+                )
         except Exception as exc:
             if not written.done():
                 written.set_exception(exc)
@@ -126,4 +143,4 @@ def _retrieve(future: asyncio.Future[None]) -> None:
             future.exception()
 
 
-__all__ = ["BATCH_MAX", "BATCH_WINDOW_S", "Outcome", "OutcomeBatcher", "Send"]
+__all__ = ["BATCH_MAX", "BATCH_WINDOW_S", "Outcome", "OutcomeBatcher", "Send", "SendMany"]

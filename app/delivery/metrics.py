@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
+from typing import Any, Protocol
+
 from prometheus_client import Counter, Gauge, Histogram
 
 ATTEMPTS = Counter(
@@ -21,6 +24,30 @@ LATENCY = Histogram(
 )
 PENDING = Gauge("attrib_postback_pending", "Deliveries waiting for an attempt (retries included).")
 RETRIES_PENDING = Gauge("attrib_postback_retries_pending", "Deliveries waiting for a retry.")
+
+
+class _Sized(Protocol):
+    def __len__(self) -> int: ...
+
+    @property
+    def retries(self) -> int: ...
+
+
+#: The due queues of the delivery stages running in this process (read when scraped).
+_QUEUES: weakref.WeakSet[Any] = weakref.WeakSet()
+PENDING.set_function(lambda: sum(len(q) for q in list(_QUEUES)))
+RETRIES_PENDING.set_function(lambda: sum(q.retries for q in list(_QUEUES)))
+
+
+def watch_queue(queue: _Sized) -> None:
+    """Count ``queue`` in the pending gauges (worked out at scrape time, not per attempt)."""
+    _QUEUES.add(queue)
+
+
+def unwatch_queue(queue: _Sized) -> None:
+    _QUEUES.discard(queue)
+
+
 SKIPPED = Counter(
     "attrib_postback_skipped_records",
     "Output records the delivery stage could not read, by reason.",

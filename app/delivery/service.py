@@ -2,9 +2,13 @@
 
 Run it with ``attrib deliver`` (its own Deployment) or inside each worker
 (``ATTRIB_WORKER_DELIVER=true``, :mod:`attrib.delivery_service`). It is a
-plain aiokafka consumer group (``<faust_app_id>-deliver``, range assignor)
-over ``attributions``, ``reengagements`` and ``attributed-events``; it reads
-only those records and the app configurations (:class:`AppConfigCache`).
+plain consumer group (``<faust_app_id>-deliver``, librdkafka's range
+assignor: a member owns the same partition numbers of every input topic and
+of the retry topic) over ``attributions``, ``reengagements`` and
+``attributed-events``; it reads only those records and the app
+configurations (:class:`AppConfigCache`). The librdkafka consumer is polled
+by a thread of its own; each batch is planned and written on the event
+loop, and its offsets committed by the thread.
 
 The loop and its guarantees (docs/architecture.md, Delivery):
 
@@ -32,7 +36,9 @@ the retry topic or finished.
 On assignment, the member loads the retry-topic partitions numbered like its
 input partitions before it reads any input; on revocation, it finishes the
 batch in hand and waits for its attempts in flight, so two members never
-hold the same pending delivery.
+hold the same pending delivery. (librdkafka calls both on the consumer
+thread inside a poll, so between two batches; the thread waits while the
+loop does the work.)
 """
 
 from __future__ import annotations
@@ -41,15 +47,16 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Coroutine
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka import TopicPartition
+from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import TopicPartition as KafkaPartition
 
 from attrib.avro.codec import AvroCodec, AvroDecodeError, default_codec
 from attrib.delivery import metrics
@@ -60,7 +67,13 @@ from attrib.delivery.push import ATTRIBUTED_EVENT, ATTRIBUTION, REENGAGEMENT, si
 from attrib.delivery.schedule import judge
 from attrib.delivery.sender import Attempt, Sender
 from attrib.delivery.state import DueQueue, decode_pending, encode_pending
-from attrib.kafka.acked import AckedProducer, producer_config
+from attrib.kafka.acked import (
+    LIBRDKAFKA_LOG,
+    AckedProducer,
+    Record,
+    librdkafka_config,
+    producer_config,
+)
 from attrib.kafka.client import ensure_topics, make_consumer
 from attrib.registry import AppConfigCache
 from attrib.settings import Settings
@@ -118,15 +131,8 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class _Rebalance(ConsumerRebalanceListener):
-    def __init__(self, service: DeliveryService) -> None:
-        self.service = service
-
-    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        await self.service._on_revoked()
-
-    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        await self.service._on_assigned({tp.partition for tp in assigned})
+class _LoopGone(Exception):
+    """The event loop went away while the consumer thread waited for it."""
 
 
 class DeliveryService:
@@ -150,17 +156,20 @@ class DeliveryService:
         self.queue = DueQueue()
         self.owned: set[int] = set()
         self._loaded: set[int] = set()  # owned partitions whose retries are in the queue
-        self._consumer: AIOKafkaConsumer | None = None
+        self._consumer: Consumer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._halt = threading.Event()  # tells the consumer thread to leave the group
+        self._consumer_done: asyncio.Future[None] | None = None
         self._producer: AckedProducer | None = None
         self._outcomes = OutcomeBatcher(
             self._send,
             deliveries_topic=self.deliveries_topic,
             retry_topic=self.retry_topic,
+            send_many=self._send_many,
             # every attempt in flight waiting for the window: written at once
             max_size=min(BATCH_MAX, settings.delivery_max_in_flight),
         )
         self._tasks: list[asyncio.Task[None]] = []
-        self._batch_lock = asyncio.Lock()
         self._dispatching = asyncio.Event()  # clear while partitions move
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(settings.delivery_max_in_flight)
@@ -179,22 +188,38 @@ class DeliveryService:
         await self.configs.start()
         await self.sender.start()
         self._producer = await self._start_producer()
-        consumer = make_consumer(
-            self.settings,
-            group_id=self.group_id,
-            client_id=f"{self.group_id}-{id(self):x}",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            partition_assignment_strategy=(RangePartitionAssignor,),
-            fetch_max_wait_ms=50,
-        )
-        consumer.subscribe(list(self.inputs), listener=_Rebalance(self))
-        await consumer.start()
+        metrics.watch_queue(self.queue)
+        self._loop = asyncio.get_running_loop()
+        consumer = Consumer(self._consumer_config())
+        consumer.subscribe(list(self.inputs), on_assign=self._on_assign, on_revoke=self._on_revoke)
         self._consumer = consumer
+        self._halt.clear()
+        done = self._consumer_done = self._loop.create_future()
+        thread = threading.Thread(
+            target=self._consumer_thread, args=(consumer, done), name="delivery consumer"
+        )
+        thread.daemon = True
+        thread.start()
         self._tasks = [
-            asyncio.create_task(self._consume(), name="delivery consume"),
+            asyncio.create_task(self._watch(done), name="delivery consume"),
             asyncio.create_task(self._dispatch(), name="delivery dispatch"),
         ]
+
+    def _consumer_config(self) -> dict[str, Any]:
+        return {
+            **librdkafka_config(self.settings),
+            "group.id": self.group_id,
+            "client.id": f"{self.group_id}-{id(self):x}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            # input partition i and retry-topic partition i go to the same member
+            "partition.assignment.strategy": "range",
+            "fetch.wait.max.ms": 50,
+            # a revocation waits for the attempts in flight (at most the timeout)
+            "max.poll.interval.ms": max(300_000, self.settings.delivery_timeout_ms * 4),
+            "reconnect.backoff.max.ms": 1000,
+            "logger": LIBRDKAFKA_LOG,
+        }
 
     async def stop(self, grace_seconds: float = 15.0) -> None:
         self._stopping.set()
@@ -206,15 +231,19 @@ class DeliveryService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self._drain(grace_seconds)
-        if self._consumer is not None:
+        self._halt.set()  # the thread leaves the group (its revocation runs on this loop)
+        done, self._consumer_done = self._consumer_done, None
+        if done is not None:
             with contextlib.suppress(Exception):
-                await self._consumer.stop()
+                await asyncio.wait_for(asyncio.shield(done), PRODUCE_TIMEOUT_S)
+        self._consumer = None
         producer, self._producer = self._producer, None
         if producer is not None:
             with contextlib.suppress(Exception):
                 await producer.stop(PRODUCE_TIMEOUT_S)
         await self.sender.close()
         await self.configs.stop()
+        metrics.unwatch_queue(self.queue)
         self._ready = False
 
     def ready(self) -> bool:
@@ -256,6 +285,11 @@ class DeliveryService:
         assert self._producer is not None
         return self._producer.send(topic, key, value, partition)
 
+    def _send_many(self, records: list[Record]) -> asyncio.Future[None]:
+        """Queue ``records``; the future resolves once Kafka acknowledged all of them."""
+        assert self._producer is not None
+        return self._producer.send_many(records)
+
     async def _renew_broken_producer(self) -> None:
         """Replace a producer librdkafka declared fatally broken (its records all fail)."""
         broken = self._producer
@@ -272,11 +306,30 @@ class DeliveryService:
         return [*specs, retry_topic_spec(self.settings)]
 
     # ---- rebalancing -------------------------------------------------------------
+    # librdkafka calls these on the consumer thread, inside poll(), between two
+    # batches (so no batch is in hand); they run the work on the loop and wait.
+    def _on_revoke(self, consumer: Consumer, partitions: list[KafkaPartition]) -> None:
+        self._on_loop(self._on_revoked())
+
+    def _on_assign(self, consumer: Consumer, partitions: list[KafkaPartition]) -> None:
+        numbers = {tp.partition for tp in partitions}
+        while True:  # no input is read before the partitions' retries are loaded
+            try:
+                self._on_loop(self._on_assigned(numbers))
+                break
+            except _LoopGone:
+                raise
+            except Exception as exc:
+                log.warning("delivery: loading retries failed (%s); retrying", exc)
+                if self._halt.wait(1):
+                    break
+        consumer.assign(partitions)  # from the committed offsets
+
     async def _on_revoked(self) -> None:
         self._dispatching.clear()
         self._ready = False
-        async with self._batch_lock:  # the batch in hand is written and committed first
-            await self._drain(self.settings.delivery_timeout_ms / 1000 + 5)
+        # (called between two batches: the last one is written and committed)
+        await self._drain(self.settings.delivery_timeout_ms / 1000 + 5)
 
     async def _on_assigned(self, partitions: set[int]) -> None:
         gone = self.owned - partitions
@@ -287,13 +340,12 @@ class DeliveryService:
                 backlog.clear()
                 backlog.extend(kept)
         self._loaded -= gone
-        new = partitions - self.owned
         self.owned = set(partitions)
+        new = partitions - self._loaded  # (a failed load is tried again)
         if new:
             loaded = await self._load(new)
             self._loaded |= new
             log.info("delivery: loaded %d pending deliveries of partitions %s", loaded, sorted(new))
-        self._update_gauges()
         self._ready = True
         self._dispatching.set()
         self._wake.set()
@@ -334,103 +386,152 @@ class DeliveryService:
         return count
 
     # ---- reading decisions ---------------------------------------------------------
-    async def _consume(self) -> None:
-        consumer = self._consumer
-        assert consumer is not None
-        while not self._stopping.is_set():
-            if self._loaded != self.owned:  # retries still loading: their records wait
-                await asyncio.sleep(0.05)
-                continue
-            try:
-                await self._renew_broken_producer()
-            except Exception as exc:
-                log.warning("delivery: no producer (%s); retrying", exc)
-                await asyncio.sleep(1)
-                continue
-            try:
-                fetched = await consumer.getmany(timeout_ms=200, max_records=POLL_RECORDS)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the broker away, an offset gone: keep polling
-                log.warning("delivery: reading decisions failed (%s); retrying", exc)
-                await asyncio.sleep(1)
-                continue
-            if not fetched:
-                continue
-            async with self._batch_lock:
-                try:
-                    await self._take(consumer, fetched)
-                except Exception:
-                    log.exception("delivery: a batch failed; it will be read again")
-                    for tp, records in fetched.items():
-                        if records and tp in consumer.assignment():
-                            consumer.seek(tp, records[0].offset)
-                    await asyncio.sleep(1)
+    async def _watch(self, done: asyncio.Future[None]) -> None:
+        """Raises what stopped the consumer thread (``wait_ready`` reports it)."""
+        await asyncio.shield(done)
 
-    async def _take(
-        self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[ConsumerRecord]]
-    ) -> None:
+    def _consumer_thread(self, consumer: Consumer, done: asyncio.Future[None]) -> None:
+        loop = self._loop
+        assert loop is not None
+        try:
+            self._read(consumer)
+        except BaseException as exc:
+            if not isinstance(exc, _LoopGone):
+                log.exception("delivery: the consumer thread failed")
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, done, exc)
+        else:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, done, None)
+
+    def _read(self, consumer: Consumer) -> None:
+        """The consumer thread: read a batch, have the loop plan and write it, commit."""
+        try:
+            while not self._halt.is_set():
+                first = consumer.poll(0.2)  # (rebalance callbacks run in here)
+                if first is None:
+                    continue
+                # what else is fetched already, without waiting for more
+                messages = [first, *consumer.consume(POLL_RECORDS - 1, 0)]
+                records = []
+                for message in messages:
+                    error = message.error()
+                    if error is None:
+                        records.append(message)
+                    elif error.code() != KafkaError._PARTITION_EOF:
+                        log.warning("delivery: reading decisions: %s", error)
+                if records:
+                    self._take(consumer, records)
+        finally:
+            with contextlib.suppress(_LoopGone):
+                consumer.close()  # leaves the group: its revocation runs here
+
+    def _take(self, consumer: Consumer, records: list[Any]) -> None:
+        """Plan, write and commit one batch; on failure, read it again from its start."""
+        try:
+            planned, offsets = self._on_loop(self._write_planned(records))
+            if offsets:
+                consumer.commit(offsets=offsets, asynchronous=False)
+            if planned:
+                self._on_loop(self._enqueue(planned))
+        except _LoopGone:
+            raise
+        except Exception:
+            log.exception("delivery: a batch failed; it will be read again")
+            firsts: dict[tuple[str, int], int] = {}
+            for record in records:
+                firsts.setdefault((record.topic(), record.partition()), record.offset())
+            self._rewind(consumer, firsts)
+            self._halt.wait(1)
+
+    @staticmethod
+    def _rewind(consumer: Consumer, firsts: dict[tuple[str, int], int]) -> None:
+        assigned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
+        for (topic, partition), offset in firsts.items():
+            if (topic, partition) in assigned:
+                with contextlib.suppress(Exception):
+                    consumer.seek(KafkaPartition(topic, partition, offset))
+
+    def _on_loop(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coro`` on the service's loop from the consumer thread; its result."""
+        loop = self._loop
+        assert loop is not None
+        try:
+            future = asyncio.run_coroutine_threadsafe(coro, loop)
+        except RuntimeError as exc:  # the loop is closed
+            coro.close()
+            raise _LoopGone() from exc
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except FutureTimeout:
+                if loop.is_closed() or not loop.is_running():
+                    future.cancel()
+                    raise _LoopGone() from None
+
+    async def _write_planned(
+        self, records: list[Any]
+    ) -> tuple[list[Pending], list[KafkaPartition]]:
+        """Plan a batch and write its new deliveries to the retry topic (acknowledged).
+
+        Returns them, and the offsets to commit once they are written.
+        """
+        await self._renew_broken_producer()
         planned: list[Pending] = []
         taken: set[str] = set()
         due = now_ms()
-        for tp in [tp for tp in fetched if tp.partition not in self._loaded]:
-            # read while its retries were loading: read again once they are
-            records = fetched.pop(tp)
-            if records and tp in consumer.assignment():
-                consumer.seek(tp, records[0].offset)
-        for tp, records in fetched.items():
-            kind = self.inputs[tp.topic]
-            for record in records:
-                for delivery in self._plan(kind, record):
-                    ident = delivery.delivery_id
-                    if ident in self.queue or ident in taken:
-                        continue
-                    taken.add(ident)
-                    planned.append(Pending(delivery, 1, due, tp.partition))
+        nexts: dict[tuple[str, int], int] = {}
+        loaded = self._loaded
+        queue = self.queue
+        for record in records:
+            topic = record.topic()
+            partition = record.partition()
+            if partition not in loaded:  # never expected: assignment loads first
+                raise RuntimeError(f"partition {partition} read before its retries loaded")
+            nexts[topic, partition] = record.offset() + 1
+            for delivery in self._plan(self.inputs[topic], record):
+                ident = delivery.delivery_id
+                if ident in queue or ident in taken:
+                    continue
+                taken.add(ident)
+                planned.append(Pending(delivery, 1, due, partition))
         if planned:
-            await asyncio.gather(
-                *[
-                    self._send(
-                        self.retry_topic,
-                        p.delivery.delivery_id.encode(),
-                        encode_pending(p),
-                        p.partition,
-                    )
+            topic = self.retry_topic
+            await self._send_many(
+                [
+                    (topic, p.delivery.delivery_id.encode(), encode_pending(p), p.partition)
                     for p in planned
                 ]
             )
-        offsets = {
-            tp: OffsetAndMetadata(records[-1].offset + 1, "")
-            for tp, records in fetched.items()
-            if records
-        }
-        if offsets:  # (an empty mapping would commit every consumed position)
-            await consumer.commit(offsets)
+        return planned, [KafkaPartition(t, p, o) for (t, p), o in nexts.items()]
+
+    async def _enqueue(self, planned: list[Pending]) -> None:
+        """Once their offsets are committed: the new deliveries are due."""
         for pending in planned:
             self.queue.put(pending)
-        if planned:
-            self._update_gauges()
-            self._wake.set()
+        self._wake.set()
 
-    def _plan(self, kind: str, record: ConsumerRecord) -> list[Delivery]:
-        if record.value is None:
+    def _plan(self, kind: str, record: Any) -> list[Delivery]:
+        """The deliveries of one consumed record (a librdkafka message)."""
+        raw = record.value()
+        if raw is None:
             return []
         try:
-            value = self.codec.decode(record.value, expect=_RECORDS[kind])
+            value = self.codec.decode(raw, expect=_RECORDS[kind])
         except AvroDecodeError as exc:
             metrics.SKIPPED.labels(exc.reason).inc()
             log.warning(
                 "delivery: unreadable %s record at %s[%d]@%d: %s",
                 kind,
-                record.topic,
-                record.partition,
-                record.offset,
+                record.topic(),
+                record.partition(),
+                record.offset(),
                 exc.reason,
             )
             return []
         config = self.configs.get(str(value.get("app_id")))
         try:
-            return plan(kind, value, config, record.timestamp)
+            return plan(kind, value, config, record.timestamp()[1])
         except Exception as exc:  # a record the planner cannot handle must not stop the stage
             metrics.SKIPPED.labels("plan_error").inc()
             log.warning("delivery: cannot plan %s record: %s", kind, type(exc).__name__)
@@ -575,7 +676,6 @@ class DeliveryService:
             self._wake.set()
         else:
             self.queue.discard(delivery.delivery_id)
-        self._update_gauges()
 
     async def _drain(self, seconds: float) -> None:
         tasks = list(self._in_flight)
@@ -594,9 +694,14 @@ class DeliveryService:
             histogram = self._histograms[kind] = metrics.LATENCY.labels(kind)
         return histogram
 
-    def _update_gauges(self) -> None:
-        metrics.PENDING.set(len(self.queue))
-        metrics.RETRIES_PENDING.set(self.queue.retries)
+
+def _settle(future: asyncio.Future[None], exc: BaseException | None) -> None:
+    if future.done():
+        return
+    if exc is None:
+        future.set_result(None)
+    else:
+        future.set_exception(exc)
 
 
 __all__ = ["DeliveryService", "retry_topic", "retry_topic_spec"]

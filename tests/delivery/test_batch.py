@@ -31,6 +31,12 @@ class FakeProducer:
             self.ack()
         return ack
 
+    def send_many(
+        self, records: list[tuple[str, bytes | None, bytes | None, int | None]]
+    ) -> asyncio.Future[Any]:
+        """As the librdkafka producer's: one acknowledgement for all of ``records``."""
+        return asyncio.gather(*[self.send(*record) for record in records])
+
     def ack(self) -> None:
         opened, self._open = self._open, []
         for future, topic, key in opened:
@@ -51,8 +57,20 @@ def outcome(i: int, *, tombstone: bool = True) -> Outcome:
     )
 
 
+_MANY: list[bool] = [False]
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["send", "send_many"])
+def _many(request: pytest.FixtureRequest) -> None:
+    """Every test with a record's acknowledgement each, and with one per step."""
+    _MANY[0] = request.param
+
+
 def batcher(producer: FakeProducer, **kwargs: Any) -> OutcomeBatcher:
-    return OutcomeBatcher(producer.send, deliveries_topic="d", retry_topic="r", **kwargs)
+    many = producer.send_many if _MANY[0] else None
+    return OutcomeBatcher(
+        producer.send, deliveries_topic="d", retry_topic="r", send_many=many, **kwargs
+    )
 
 
 async def test_a_full_batch_is_written_at_once() -> None:

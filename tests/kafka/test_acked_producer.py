@@ -301,3 +301,38 @@ def test_producer_config_is_accepted_by_librdkafka() -> None:
     assert config["enable.idempotence"] is True
     assert config["partitioner"] == "murmur2_random"
     Producer(config)
+
+
+@pytest.mark.integration
+async def test_send_many_resolves_once_every_record_is_on_the_topic(
+    isolated_settings: Settings, topic: str
+) -> None:
+    keys = varied_keys(200)
+    producer = acked_producer(isolated_settings)
+    await producer.start(10)
+    try:
+        records = [(topic, key, b"many-%d" % i, i % PARTITIONS) for i, key in enumerate(keys)]
+        await asyncio.wait_for(producer.send_many(records), 20)
+        await asyncio.wait_for(producer.send_many([]), 1)  # nothing to send: done at once
+    finally:
+        assert await producer.stop(5) == 0
+    landed = await read_all(isolated_settings, topic, len(keys))
+    assert sorted(landed) == sorted(
+        (i % PARTITIONS, key, b"many-%d" % i) for i, key in enumerate(keys)
+    )
+
+
+@pytest.mark.integration
+async def test_send_many_fails_when_one_record_is_not_acknowledged(
+    isolated_settings: Settings, topic: str
+) -> None:
+    producer = acked_producer(isolated_settings, timeout_s=1.0)
+    await producer.start(10)
+    try:
+        missing = isolated_settings.topic("missing")
+        batch = producer.send_many([(topic, b"k", b"v", None), (missing, b"k", b"v", None)])
+        with pytest.raises(ProduceFailed) as failed:
+            await asyncio.wait_for(batch, 10)
+        assert failed.value.timed_out
+    finally:
+        assert await producer.stop(1) == 0
