@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import TopicPartition
+from bench_topics import delete_run_topics
 from rocksdict import AccessType, Rdict
 
 from attrib.avro import codec
@@ -319,14 +320,16 @@ async def end_offsets_total(settings: Settings, names: list[str]) -> int:
         await consumer.stop()
 
 
-async def quix_peer(settings: Settings, clicks: int, installs: int) -> dict[str, float] | None:
+async def quix_peer(
+    settings: Settings, clicks: int, installs: int, tag: str
+) -> dict[str, float] | None:
     """Run ``bench/quix_peer.py`` over this run's clicks and installs (own process);
-    None when quixstreams is not installed (the optional ``bench`` extra)."""
+    None when quixstreams is not installed (the optional ``bench`` extra). Its
+    topics' names hold ``quix-peer-<tag>``."""
     try:
         import quixstreams  # noqa: F401
     except ImportError:
         return None
-    tag = uuid.uuid4().hex[:8]
     group, output = f"quix-peer-{tag}", settings.topic(f"quix-peer-{tag}")
     state = Path(settings.data_dir) / "quix-state"
     argv = [
@@ -422,7 +425,9 @@ async def main() -> None:
     parser.add_argument(
         "--deliver", action="store_true", help="run the postback/push delivery in the worker"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data folder, logs and the run's topics"
+    )
     args = parser.parse_args()
 
     base = load_settings()
@@ -436,6 +441,17 @@ async def main() -> None:
         data_dir=str(tmp),
         topic_partitions=4,
     )
+    try:
+        await measure(args, settings, tmp, tag)
+    finally:
+        if not args.keep:  # the broker is shared and long-lived: no topics left behind
+            deleted = await delete_run_topics(
+                settings, (settings.topic_prefix, settings.faust_app_id), (f"quix-peer-{tag}",)
+            )
+            progress(f"deleted this run's {deleted} topics")
+
+
+async def measure(args: argparse.Namespace, settings: Settings, tmp: Path, tag: str) -> None:
     installs_n = args.touches // args.per_install
     t0 = now_ms()
     progress(f"registering {APP}, producing {args.touches:,} touches + {installs_n:,} installs")
@@ -470,7 +486,7 @@ async def main() -> None:
         worker_paused.send_signal(signal.SIGSTOP)  # the peer gets the machine to itself
         try:
             clicks_n = sum(1 for t in touches if t["touch_type"] == "click")
-            peer = await quix_peer(settings, clicks_n, installs_n)
+            peer = await quix_peer(settings, clicks_n, installs_n, tag)
         finally:
             worker_paused.send_signal(signal.SIGCONT)
     progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")

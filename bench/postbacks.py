@@ -14,6 +14,14 @@ one run, with a fresh topic prefix:
    (``ATTRIB_DELIVERY_MAX_PER_HOST``, 16), measured at the receiver, first to
    last request; once before step 4 and once after it (the load of a shared
    machine drifts), the ceiling being the mean of the two;
+3b. the bound: the same client and GETs, plus the least any durable delivery
+   stage must do per delivery beyond its request (:func:`bound_client`): it
+   consumes the decision record (librdkafka consumer polled by a thread, the
+   topic the stage reads, offsets committed once written) and produces the
+   attempt's two records as the stage does (``postback-deliveries`` record,
+   retry-topic tombstone; ``AckedProducer.send_many``, batched); no decode,
+   planning, macros, metrics or retries. Also once before and once after
+   step 4, the mean taken;
 4. starts ``attrib deliver`` (its own process, as Kubernetes runs it) and
    measures deliveries/s at the receiver the same way, and the stage's CPU
    per delivery twice: from its start (imports and group join included) and
@@ -23,9 +31,12 @@ one run, with a fresh topic prefix:
    runs, and prints p50/p99 from the decision record's write to the receiver's
    answer (the goal: p99 at most 1 s, i.e. 1 s above ``decision_delay``).
 
-It prints deliveries/s of each and the stage's share of the bare client (goal:
-at least 50%). The engine's decisions/s with postbacks on vs off is measured
-by bench/engine.py (the delivery stage runs in the worker unless
+It prints deliveries/s of each, the stage's share of the bare client (goal:
+at least 50%), the bound's share of it (about the most a durable stage could
+reach) and the stage's share of the bound. At the end it deletes the run's
+topics (``--keep`` keeps them): the local broker is shared and long-lived.
+The engine's decisions/s with postbacks on vs off is measured by
+bench/engine.py (the delivery stage runs in the worker unless
 ``ATTRIB_WORKER_DELIVER=false``).
 """
 
@@ -42,21 +53,42 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections import deque
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from bench_topics import delete_run_topics
+
 from attrib.avro.codec import default_codec
 from attrib.config import validate_app_config
+from attrib.delivery.batch import BATCH_MAX, BATCH_WINDOW_S
+from attrib.delivery.service import (
+    POLL_RECORDS,
+    PRODUCE_LINGER_MS,
+    PRODUCE_TIMEOUT_S,
+    retry_topic,
+    retry_topic_spec,
+)
+from attrib.kafka.acked import (
+    LIBRDKAFKA_LOG,
+    AckedProducer,
+    Record,
+    librdkafka_config,
+    producer_config,
+)
 from attrib.kafka.client import ensure_topics, make_producer
 from attrib.keys import device_record_key
 from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings, load_settings
-from attrib.topics import topic_specs
+from attrib.topics import POSTBACK_DELIVERIES, topic_specs
 
 APP = "com.example.bench.postbacks"
 T0 = 1_764_000_000_000
 PER_HOST = 16
+APP_KEY = APP.encode()
+#: The bound lane's ``postback-deliveries`` (same configuration, its own name).
+BOUND_DELIVERIES = "bound-postback-deliveries"
 
 
 # ---- the receiver (its own process) -------------------------------------------------
@@ -260,6 +292,222 @@ async def bare_client(base: str, count: int) -> None:
         await asyncio.gather(*(lane() for _ in range(PER_HOST)))
 
 
+# ---- the bound: the bare client plus what any durable stage must do per delivery ----
+class _Batch:
+    """One read batch of decision records: its next offsets, committed once every
+    delivery of it (and of the batches before it) is written."""
+
+    __slots__ = ("left", "offsets")
+
+    def __init__(self, left: int, offsets: list[Any]) -> None:
+        self.left = left
+        self.offsets = offsets
+
+
+async def bound_client(settings: Settings, base: str, count: int, group: str) -> None:
+    """The bound: the bare client's GETs (same 16 lanes), plus, per delivery, the least
+    a durable delivery stage must do beyond the request.
+
+    - the decision record is consumed from the topic the stage reads, by a
+      librdkafka consumer polled by a thread (as the stage does), its offsets
+      committed by that thread once the batch's records are acknowledged;
+    - after the GET, the attempt's two records are produced as the stage
+      produces them (``AckedProducer.send_many``, batches of up to
+      ``BATCH_WINDOW_S`` / ``BATCH_MAX``): every ``postback-deliveries``
+      record (Avro ``PostbackDelivery``) of the batch acknowledged first, then
+      the retry-topic tombstones.
+
+    No decode, planning, macros, metrics, per-attempt task or retry logic.
+    The records go to topics of the bound's own (same configuration).
+    """
+    import queue
+    import threading
+
+    import aiohttp
+    from confluent_kafka import OFFSET_BEGINNING, Consumer
+    from confluent_kafka import TopicPartition as KafkaPartition
+
+    loop = asyncio.get_running_loop()
+    codec = default_codec()
+    host = base.removeprefix("http://")
+    source = settings.topic("attributions")
+    deliveries_topic = settings.topic(BOUND_DELIVERIES)
+    retries = retry_topic(bound_settings(settings))
+    producer = AckedProducer(
+        producer_config(
+            settings, timeout_s=PRODUCE_TIMEOUT_S, linger_ms=PRODUCE_LINGER_MS, client_id=group
+        )
+    )
+    await producer.start(PRODUCE_TIMEOUT_S)
+    consumer = Consumer(
+        {
+            **librdkafka_config(settings),
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "fetch.wait.max.ms": 50,
+            "logger": LIBRDKAFKA_LOG,
+        }
+    )
+    consumer.assign(
+        [KafkaPartition(source, p, OFFSET_BEGINNING) for p in range(settings.topic_partitions)]
+    )
+    inbox: asyncio.Queue[tuple[Any, Any]] = asyncio.Queue()
+    commits: queue.SimpleQueue[list[Any] | None] = queue.SimpleQueue()
+    halt = threading.Event()
+
+    def take(records: list[Any]) -> None:  # on the loop: one call per read batch
+        nexts: dict[tuple[str, int], int] = {}
+        for record in records:
+            nexts[record.topic(), record.partition()] = record.offset() + 1
+        batch = _Batch(len(records), [KafkaPartition(t, p, o) for (t, p), o in nexts.items()])
+        read.append(batch)
+        for record in records:
+            inbox.put_nowait((record, batch))
+
+    def poll() -> None:  # the consumer thread: read, and commit what the loop says is written
+        taken = 0
+        while True:  # until the loop says all is written (None)
+            while True:
+                try:
+                    offsets = commits.get_nowait()
+                except queue.Empty:
+                    break
+                if offsets is None:
+                    return
+                consumer.commit(offsets=offsets, asynchronous=False)
+            if taken >= count:
+                halt.wait(0.005)
+                continue
+            first = consumer.poll(0.05)
+            if first is None:
+                continue
+            messages = [first, *consumer.consume(POLL_RECORDS - 1, 0)]
+            records = [m for m in messages if m.error() is None]
+            taken += len(records)
+            if records:
+                loop.call_soon_threadsafe(take, records)
+
+    read: deque[_Batch] = deque()  # in reading order, not yet committed
+    outcomes: list[tuple[Record, Record, _Batch]] = []
+    timer: asyncio.TimerHandle | None = None
+    writing: set[asyncio.Task[None]] = set()
+    done: asyncio.Future[None] = loop.create_future()
+    delivered = 0
+
+    def written(batch: list[tuple[Record, Record, _Batch]]) -> None:
+        nonlocal delivered
+        for _, _, of in batch:
+            of.left -= 1
+        delivered += len(batch)
+        while read and read[0].left == 0:  # offsets committed in reading order
+            commits.put(read.popleft().offsets)
+        if delivered >= count and not done.done():
+            done.set_result(None)
+
+    async def write(batch: list[tuple[Record, Record, _Batch]]) -> None:
+        try:
+            await producer.send_many([d for d, _, _ in batch])
+            await producer.send_many([r for _, r, _ in batch])
+        except Exception as exc:
+            if not done.done():
+                done.set_exception(exc)
+            return
+        written(batch)
+
+    def flush() -> None:
+        nonlocal timer, outcomes
+        if timer is not None:
+            timer.cancel()
+            timer = None
+        batch, outcomes = outcomes, []
+        if batch:
+            task = loop.create_task(write(batch))
+            writing.add(task)
+            task.add_done_callback(writing.discard)
+
+    connector = aiohttp.TCPConnector(limit=256, limit_per_host=PER_HOST)
+    reader = asyncio.ensure_future(asyncio.to_thread(poll))
+    try:
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def lane() -> None:
+                nonlocal timer
+                while True:
+                    record, batch = await inbox.get()
+                    if record is None:
+                        return
+                    i = record.offset() << 3 | record.partition()
+                    ident = str(uuid.UUID(int=i))
+                    url = f"{base}/pb?c=0&t={T0 // 1000}&id={ident}"
+                    started = time.time_ns() // 1_000_000
+                    async with session.get(url, allow_redirects=False) as response:
+                        await response.read()
+                        status = response.status
+                    outcome = {
+                        "delivery_id": ident,
+                        "attempt": 1,
+                        "app_id": APP,
+                        "kind": "install",
+                        "media_source": "netA",
+                        "endpoint": "",
+                        "host": host,
+                        "status": "delivered",
+                        "http_status": status,
+                        "latency_ms": time.time_ns() // 1_000_000 - started,
+                        "attempted_at": started,
+                        "next_attempt_at": None,
+                        "error": None,
+                        "subject_id": ident,
+                    }
+                    value = codec.encode("PostbackDelivery", outcome)
+                    outcomes.append(
+                        (
+                            (deliveries_topic, APP_KEY, value, None),
+                            (retries, ident.encode(), None, record.partition()),
+                            batch,
+                        )
+                    )
+                    if len(outcomes) >= BATCH_MAX:
+                        flush()
+                    elif timer is None:
+                        timer = loop.call_later(BATCH_WINDOW_S, flush)
+
+            lanes = [asyncio.create_task(lane()) for _ in range(PER_HOST)]
+            await done
+            for _ in lanes:
+                inbox.put_nowait((None, None))
+            await asyncio.gather(*lanes)
+    finally:
+        commits.put(None)
+        halt.set()
+        await reader
+        consumer.close()
+        await producer.stop(PRODUCE_TIMEOUT_S)
+
+
+def bound_settings(settings: Settings) -> Settings:
+    """The bound's retry topic is named after this app id (not the stage's)."""
+    return dataclasses.replace(settings, faust_app_id=f"{settings.faust_app_id}-bound")
+
+
+async def bound_topics(settings: Settings) -> None:
+    specs = [s for s in topic_specs(settings) if s.name == settings.topic(POSTBACK_DELIVERIES)]
+    spec = dataclasses.replace(specs[0], name=settings.topic(BOUND_DELIVERIES))
+    await ensure_topics(settings, [spec, retry_topic_spec(bound_settings(settings))])
+
+
+def measure_bound(settings: Settings, base: str, count: int, group: str) -> tuple[float, float]:
+    """Deliveries/s and CPU seconds of the bound lane over ``count`` decisions."""
+    reset(base)
+    cpu_before = time.process_time()
+    asyncio.run(bound_client(settings, base, count, group))
+    cpu = time.process_time() - cpu_before
+    seen = wait_count(base, count, within=60)
+    reset(base)
+    return rate_of(seen), cpu
+
+
 def measure_bare(base: str, count: int) -> tuple[float, float]:
     """Deliveries/s and CPU seconds of the bare client sending ``count`` GETs."""
     reset(base)
@@ -294,6 +542,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--profile", metavar="FILE", help="cProfile attrib deliver into FILE")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run's topics (deleted at the end otherwise)"
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -332,9 +583,13 @@ def main() -> None:
         command = [sys.executable, "-m", "attrib.cli", "deliver"]
         if args.profile:
             command[1:1] = ["-m", "cProfile", "-o", args.profile]
-        # the ceiling before and after the stage: the machine's load drifts
+        # the ceiling and the bound before and after the stage: the machine's load drifts
         print("bare aiohttp client ...", file=sys.stderr)
         bare_before, bare_cpu_before = measure_bare(base, args.deliveries)
+        asyncio.run(bound_topics(settings))
+        print("bound lane (bare client + its Kafka records) ...", file=sys.stderr)
+        group = f"{settings.faust_app_id}-bound"
+        bound_before, bound_cpu_before = measure_bound(settings, base, args.deliveries, group)
 
         deliver = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         cpu_before = cpu_seconds(deliver.pid)
@@ -342,10 +597,12 @@ def main() -> None:
         stage_rate = rate_of(stage)
         stage_cpu = cpu_seconds(deliver.pid) - cpu_before
 
+        print("bound lane again ...", file=sys.stderr)
+        bound_after, bound_cpu_after = measure_bound(
+            settings, base, args.deliveries, f"{group}-again"
+        )
         print("bare aiohttp client again ...", file=sys.stderr)
         bare_after, bare_cpu_after = measure_bare(base, args.deliveries)
-        bare_rate = (bare_before + bare_after) / 2
-        bare_cpu = (bare_cpu_before + bare_cpu_after) / 2
 
         reset(base)
         print(f"offering {args.rate:g} decisions/s for {args.seconds:g}s ...", file=sys.stderr)
@@ -361,24 +618,81 @@ def main() -> None:
                 deliver.kill()
         receiver.kill()
         receiver.wait()
+        if not args.keep:  # the broker is shared and long-lived: no topics left behind
+            prefixes = (settings.topic_prefix, settings.faust_app_id)
+            deleted = asyncio.run(delete_run_topics(settings, prefixes))
+            print(f"deleted this run's {deleted} topics", file=sys.stderr)
 
     n = args.deliveries
     in_backlog = max(1, stage.get("backlog_count", 0))
-    backlog_cpu = stage.get("backlog_cpu", float("nan")) / in_backlog
-    loop_cpu = stage.get("backlog_loop_cpu", float("nan")) / in_backlog
-    print(f"{'':<24}{'deliveries/s':>14}{'CPU us/delivery':>18}{'over the backlog':>18}")
     print(
-        f"{'attrib deliver':<24}{stage_rate:>14,.0f}{stage_cpu / n * 1e6:>18,.0f}"
-        f"{backlog_cpu * 1e6:>18,.0f}"
+        summary(
+            Lanes(
+                stage_rate=stage_rate,
+                stage_cpu_us=stage_cpu / n * 1e6,
+                stage_backlog_cpu_us=stage.get("backlog_cpu", float("nan")) / in_backlog * 1e6,
+                stage_loop_cpu_us=stage.get("backlog_loop_cpu", float("nan")) / in_backlog * 1e6,
+                bare_before=bare_before,
+                bare_after=bare_after,
+                bare_cpu_us=(bare_cpu_before + bare_cpu_after) / 2 / n * 1e6,
+                bound_before=bound_before,
+                bound_after=bound_after,
+                bound_cpu_us=(bound_cpu_before + bound_cpu_after) / 2 / n * 1e6,
+            ),
+            rate=args.rate,
+            offered=offered,
+            latencies=latencies,
+        )
     )
-    print(f"{'bare aiohttp client':<24}{bare_rate:>14,.0f}{bare_cpu / n * 1e6:>18,.0f}")
-    print(f"  (before the stage: {bare_before:,.0f}/s, after it: {bare_after:,.0f}/s)")
-    print(f"attrib deliver's event loop over the backlog: {loop_cpu * 1e6:,.0f} us/delivery")
-    print(f"delivery/bare ratio: {stage_rate / bare_rate:.1%} (goal: at least 50%)")
-    print(
-        f"decision -> delivered at {args.rate:g}/s ({offered:,} decisions): "
-        f"p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms "
-        "(goal: p99 at most 1000 ms above decision_delay)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Lanes:
+    """Deliveries/s and CPU µs per delivery of the three lanes of one run."""
+
+    stage_rate: float
+    stage_cpu_us: float  # from the process's start
+    stage_backlog_cpu_us: float  # from the first request to the last
+    stage_loop_cpu_us: float  # the same, its event loop's thread alone
+    bare_before: float
+    bare_after: float
+    bare_cpu_us: float
+    bound_before: float
+    bound_after: float
+    bound_cpu_us: float
+
+    @property
+    def bare_rate(self) -> float:
+        return (self.bare_before + self.bare_after) / 2
+
+    @property
+    def bound_rate(self) -> float:
+        return (self.bound_before + self.bound_after) / 2
+
+
+def summary(lanes: Lanes, *, rate: float, offered: int, latencies: list[float]) -> str:
+    """The report's lines (tests/bench/test_postbacks.py reads them)."""
+    stage, bare, bound = lanes.stage_rate, lanes.bare_rate, lanes.bound_rate
+    return "\n".join(
+        [
+            f"{'':<24}{'deliveries/s':>14}{'CPU us/delivery':>18}{'over the backlog':>18}",
+            f"{'attrib deliver':<24}{stage:>14,.0f}{lanes.stage_cpu_us:>18,.0f}"
+            f"{lanes.stage_backlog_cpu_us:>18,.0f}",
+            f"{'bare aiohttp client':<24}{bare:>14,.0f}{lanes.bare_cpu_us:>18,.0f}",
+            f"  (before the stage: {lanes.bare_before:,.0f}/s,"
+            f" after it: {lanes.bare_after:,.0f}/s)",
+            f"{'bound (bare + Kafka)':<24}{bound:>14,.0f}{lanes.bound_cpu_us:>18,.0f}",
+            f"  (before the stage: {lanes.bound_before:,.0f}/s,"
+            f" after it: {lanes.bound_after:,.0f}/s)",
+            "attrib deliver's event loop over the backlog: "
+            f"{lanes.stage_loop_cpu_us:,.0f} us/delivery",
+            f"delivery/bare ratio: {stage / bare:.1%} (goal: at least 50%)",
+            f"bound/bare ratio: {bound / bare:.1%} (bare + the Kafka work of any durable stage)",
+            f"delivery/bound ratio: {stage / bound:.1%}",
+            f"decision -> delivered at {rate:g}/s ({offered:,} decisions): "
+            f"p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms "
+            "(goal: p99 at most 1000 ms above decision_delay)",
+        ]
     )
 
 
