@@ -428,6 +428,13 @@ async def bound_client(settings: Settings, base: str, count: int, group: str) ->
 
     connector = aiohttp.TCPConnector(limit=256, limit_per_host=PER_HOST)
     reader = asyncio.ensure_future(asyncio.to_thread(poll))
+
+    def reader_gone(task: asyncio.Future[None]) -> None:  # a failed thread must not hang us
+        if not done.done():
+            exc = None if task.cancelled() else task.exception()
+            done.set_exception(exc or RuntimeError("the bound's consumer thread stopped"))
+
+    reader.add_done_callback(reader_gone)
     try:
         async with aiohttp.ClientSession(connector=connector) as session:
 
