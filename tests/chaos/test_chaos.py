@@ -18,7 +18,7 @@ from attrib.settings import Settings
 from tests.chaos.report import Report, percentile
 from tests.chaos.stack import ChaosPlan, run_chaos
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(3600)]
 
 
 def assert_nothing_lost_or_doubled(report: Report, plan: ChaosPlan) -> None:
