@@ -408,10 +408,11 @@ def serve(port_file: str) -> None:
     """The postback/push receiver (its own process): 200 at once, counts requests."""
     from aiohttp import web
 
-    stats: dict[str, Any] = {"postbacks": 0, "pushes": 0, "by_network": {}}
+    stats: dict[str, Any] = {"postbacks": 0, "pushes": 0, "by_network": {}, "last": None}
 
     async def postback(request: web.Request) -> web.Response:
         stats["postbacks"] += 1
+        stats["last"] = time.time()
         net = parse_qs(request.query_string).get("net", ["?"])[0]
         stats["by_network"][net] = stats["by_network"].get(net, 0) + 1
         return web.Response(text="ok")
@@ -419,13 +420,14 @@ def serve(port_file: str) -> None:
     async def push(request: web.Request) -> web.Response:
         await request.read()
         stats["pushes"] += 1
+        stats["last"] = time.time()
         return web.Response(text="ok")
 
     async def read(_: web.Request) -> web.Response:
         return web.json_response(stats)
 
     async def reset(_: web.Request) -> web.Response:
-        stats.update(postbacks=0, pushes=0, by_network={})
+        stats.update(postbacks=0, pushes=0, by_network={}, last=None)
         return web.json_response({})
 
     async def run() -> None:
@@ -624,7 +626,7 @@ async def backlog_run(
         worker = Worker(settings, deliver=deliver)
         try:
             worker.wait_ready()
-            started = time.perf_counter()
+            started, started_wall = time.perf_counter(), time.time()
             decided = await count_records(settings, "attributions", installs_n, deadline_s=1_800)
             elapsed = time.perf_counter() - started
             postbacks, pushes = owed(decided)
@@ -639,6 +641,9 @@ async def backlog_run(
             "owed_pushes": pushes,
             "postbacks": seen["postbacks"],
             "pushes": seen["pushes"],
+            "decided_s": elapsed,
+            # the last postback or push, seconds after the worker was ready
+            "delivered_s": seen["last"] - started_wall if seen.get("last") else None,
         }
     finally:
         if not args.keep:
@@ -683,7 +688,9 @@ def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) 
         drop = 1 - on["decisions_ps"] / off["decisions_ps"]
         lines.append(
             f"{n:<6}{off['decisions_ps']:>12,.0f}{on['decisions_ps']:>12,.0f}{drop:>8.1%}"
-            f"{on['postbacks']:>12,}{on['pushes']:>10,}"
+            f"{off['owed_postbacks']:>9,}{on['owed_postbacks']:>9,}"
+            f"{on['postbacks']:>11,}{on['pushes']:>9,}{on['decided_s']:>12.1f}"
+            f"{on['delivered_s'] if on['delivered_s'] is not None else float('nan'):>14.1f}"
         )
     off_mean = sum(r["decisions_ps"] for r in offs) / len(offs)
     on_mean = sum(r["decisions_ps"] for r in ons) / len(ons)
@@ -700,6 +707,8 @@ def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) 
         f"drop with delivery on: {drop:.1%} (goal: at most 10%: {verdict})",
         f"deliveries with delivery on: {postbacks:,} of {owed_postbacks:,} postbacks owed,"
         f" {pushes:,} of {owed_pushes:,} pushes owed",
+        "(won off/on: installs won by a network, each owing a postback; decided, s /"
+        " delivered, s: the on run's last decision / last delivery, after ready)",
     ]
     return "\n".join(lines)
 

@@ -75,6 +75,8 @@ def run(deliver: bool, rate: float) -> dict[str, object]:
         "owed_pushes": 10_000,
         "postbacks": sent - 10 if deliver else 0,
         "pushes": sent,
+        "decided_s": 10.0,
+        "delivered_s": 11.3 if deliver else None,
     }
 
 
@@ -83,8 +85,30 @@ def test_the_compare_report_gives_each_pair_and_the_drop_of_the_means() -> None:
     out = engine.compare_summary(runs, touches=100_000, installs=10_000)
     lines = out.splitlines()
     assert "100,000 touches, 10,000 installs per configuration" in lines[0]
-    assert lines[2].split() == ["1", "1,000", "950", "5.0%", "9,990", "10,000"]
-    assert lines[3].split() == ["2", "1,200", "1,020", "15.0%", "9,990", "10,000"]
+    assert lines[2].split() == [
+        "1",
+        "1,000",
+        "950",
+        "5.0%",
+        "9,990",
+        "9,990",
+        "9,990",
+        "10,000",
+        "10.0",
+        "11.3",
+    ]
+    assert lines[3].split() == [
+        "2",
+        "1,200",
+        "1,020",
+        "15.0%",
+        "9,990",
+        "9,990",
+        "9,990",
+        "10,000",
+        "10.0",
+        "11.3",
+    ]
     assert lines[4].split() == ["decisions/s,", "delivery", "off", "(mean)", "1,100"]
     assert lines[5].split() == ["decisions/s,", "delivery", "on", "(mean)", "985"]
     assert lines[6].split() == ["drop", "with", "delivery", "on", "10.5%"]
