@@ -682,7 +682,8 @@ def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) 
     lines = [
         f"engine decisions/s, delivery off vs on: {touches:,} touches, {installs:,} installs"
         " per configuration",
-        f"{'pair':<6}{'off, dec/s':>12}{'on, dec/s':>12}{'drop':>8}{'postbacks':>12}{'pushes':>10}",
+        f"{'pair':<6}{'off, dec/s':>12}{'on, dec/s':>12}{'drop':>8}{'won off':>9}{'won on':>9}"
+        f"{'postbacks':>11}{'pushes':>9}{'decided, s':>12}{'delivered, s':>14}",
     ]
     for n, (off, on) in enumerate(zip(offs, ons, strict=True), 1):
         drop = 1 - on["decisions_ps"] / off["decisions_ps"]

@@ -85,6 +85,19 @@ def test_the_compare_report_gives_each_pair_and_the_drop_of_the_means() -> None:
     out = engine.compare_summary(runs, touches=100_000, installs=10_000)
     lines = out.splitlines()
     assert "100,000 touches, 10,000 installs per configuration" in lines[0]
+    header = [h.strip() for h in lines[1].split("  ") if h.strip()]
+    assert header == [
+        "pair",
+        "off, dec/s",
+        "on, dec/s",
+        "drop",
+        "won off",
+        "won on",
+        "postbacks",
+        "pushes",
+        "decided, s",
+        "delivered, s",
+    ]
     assert lines[2].split() == [
         "1",
         "1,000",
