@@ -5,6 +5,8 @@ Run against the local broker (``attrib local up --only kafka``)::
     .venv/bin/python bench/engine.py                     # 100k touches, 10k installs
     .venv/bin/python bench/engine.py --touches 1000000   # the issue's 1 M backlog
     .venv/bin/python bench/engine.py --profile           # + where the worker's time goes
+    .venv/bin/python bench/engine.py --deliver           # + postbacks and pushes in the worker
+    .venv/bin/python bench/engine.py --deliver-compare   # decisions/s, postbacks off vs on
 
 In one run, on the same broker and the same records:
 
@@ -15,6 +17,17 @@ In one run, on the same broker and the same records:
 3. latency: installs offered at a steady rate to a live worker
    (``decision_delay=0s``), p50/p99 of decided_time - received_time.
 
+With ``--deliver`` the worker runs its delivery stage and the benchmark's app
+has an install postback for every network its touches name, and a push
+endpoint, both pointing at a receiver the benchmark starts on loopback (its
+own process, answers 200 at once); the report adds the requests it got.
+
+``--deliver-compare`` runs only the backlog, ``--pairs`` times with the
+delivery stage off and on alternately (off, on, off, on, ...), each
+configuration on fresh topics (deleted after it) with the same app
+configuration and the same kind of records, and prints decisions/s off, on,
+and the drop per pair and overall (the goal of issue 12: at most 10%).
+
 Numbers on a shared 2-core machine are noisy: compare the ratios of one run.
 """
 
@@ -22,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import pstats
 import random
@@ -35,6 +49,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiokafka import TopicPartition
 from bench_topics import delete_run_topics
@@ -385,30 +400,161 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-async def register(settings: Settings) -> None:
+#: The push endpoint's HMAC key (the receiver does not check signatures).
+PUSH_SECRET = "bench-push-secret"
+
+
+def serve(port_file: str) -> None:
+    """The postback/push receiver (its own process): 200 at once, counts requests."""
+    from aiohttp import web
+
+    stats: dict[str, Any] = {"postbacks": 0, "pushes": 0, "by_network": {}, "last": None}
+
+    async def postback(request: web.Request) -> web.Response:
+        stats["postbacks"] += 1
+        stats["last"] = time.time()
+        net = parse_qs(request.query_string).get("net", ["?"])[0]
+        stats["by_network"][net] = stats["by_network"].get(net, 0) + 1
+        return web.Response(text="ok")
+
+    async def push(request: web.Request) -> web.Response:
+        await request.read()
+        stats["pushes"] += 1
+        stats["last"] = time.time()
+        return web.Response(text="ok")
+
+    async def read(_: web.Request) -> web.Response:
+        return web.json_response(stats)
+
+    async def reset(_: web.Request) -> web.Response:
+        stats.update(postbacks=0, pushes=0, by_network={}, last=None)
+        return web.json_response({})
+
+    async def run() -> None:
+        app = web.Application()
+        app.router.add_get("/pb", postback)
+        app.router.add_post("/push", push)
+        app.router.add_get("/stats", read)
+        app.router.add_post("/reset", reset)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        Path(port_file).write_text(str(port))  # noqa: ASYNC240 - once, at start
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+class Receiver:
+    """The receiver process of ``--deliver``, on a loopback port of its own."""
+
+    def __init__(self, folder: Path) -> None:
+        port_file = folder / "receiver.port"
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)])
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the postback receiver did not start")
+            time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{port_file.read_text()}"
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}/stats", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.base}/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def wait(self, postbacks: int, pushes: int, quiet_s: float = 10.0) -> dict[str, Any]:
+        """The stats once ``postbacks`` and ``pushes`` arrived, or nothing came for ``quiet_s``."""
+        last: dict[str, Any] = {}
+        since = time.monotonic()
+        while True:
+            seen = self.stats()
+            if seen["postbacks"] >= postbacks and seen["pushes"] >= pushes:
+                return seen
+            if (seen["postbacks"], seen["pushes"]) != (last.get("postbacks"), last.get("pushes")):
+                last, since = seen, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return seen
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def app_body(receiver_base: str | None = None) -> dict[str, Any]:
+    """The benchmark app's configuration; with a receiver, an install postback for
+    every network the touches name and a push endpoint, all at the receiver."""
+    body: dict[str, Any] = {
+        "platform": "android",
+        "store_url": "https://play.google.com/store/apps/details?id=x",
+    }
+    if receiver_base is not None:
+        body["postbacks"] = [
+            {"media_source": net, "install_url": f"{receiver_base}/pb?net={net}&id={{delivery_id}}"}
+            for net in sorted(set(SOURCES))
+        ]
+        body["push_endpoints"] = [{"url": f"{receiver_base}/push", "secret": PUSH_SECRET}]
+    return body
+
+
+async def register(settings: Settings, receiver_base: str | None = None) -> None:
     await ensure_topics(settings, topic_specs(settings))
     cache = AppConfigCache(settings)
     await cache.start()
     writer = AppRegistryWriter(settings, cache)
     await writer.start()
     try:
-        await writer.put(
-            validate_app_config(
-                APP,
-                {
-                    "platform": "android",
-                    "store_url": "https://play.google.com/store/apps/details?id=x",
-                },
-            )
-        )
+        await writer.put(validate_app_config(APP, app_body(receiver_base)))
     finally:
         await writer.stop()
         await cache.stop()
 
 
+def owed(decisions: list) -> tuple[int, int]:
+    """(install postbacks, pushes) the decisions owe: one postback per non-organic
+    install won by one of the networks, one push per decision."""
+    decoded = [codec.decode(r.value) for r in decisions]
+    postbacks = sum(
+        1
+        for a in decoded
+        if a["status"] == "non_organic"
+        and a["conversion_type"] in ("install", "reattribution")  # (plan's posted ones)
+        and a["media_source"] in SOURCES
+    )
+    return postbacks, len(decoded)
+
+
+def deliveries_lines(seen: dict[str, Any], postbacks: int, pushes: int) -> list[str]:
+    nets = ", ".join(f"{k} {v:,}" for k, v in sorted(seen.get("by_network", {}).items()))
+    return [
+        f"{'postback requests received':<44}{seen['postbacks']:>14,}",
+        f"  (owed {postbacks:,}; by network: {nets or 'none'})",
+        f"{'push requests received':<44}{seen['pushes']:>14,}",
+        f"  (owed {pushes:,})",
+    ]
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+def run_settings(base: Settings, tag: str, data_dir: Path) -> Settings:
+    """A run's settings: topics, consumer group and data folder of its own."""
+    return load_settings(
+        env={},
+        kafka_bootstrap=base.kafka_bootstrap,
+        topic_prefix=f"bench{tag}.",
+        faust_app_id=f"attrib-bench-{tag}",
+        data_dir=str(data_dir),
+        topic_partitions=4,
+    )
 
 
 async def main() -> None:
@@ -423,39 +569,158 @@ async def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--no-peer", action="store_true", help="skip the Quix Streams peer")
     parser.add_argument(
-        "--deliver", action="store_true", help="run the postback/push delivery in the worker"
+        "--deliver",
+        action="store_true",
+        help="run the postback/push delivery in the worker, to a loopback receiver",
     )
+    parser.add_argument(
+        "--deliver-compare",
+        action="store_true",
+        help="only the backlog's decisions/s, delivery off and on alternately (fresh topics each)",
+    )
+    parser.add_argument("--pairs", type=int, default=3, help="off/on pairs of --deliver-compare")
     parser.add_argument(
         "--keep", action="store_true", help="keep the data folder, logs and the run's topics"
     )
     args = parser.parse_args()
 
     base = load_settings()
-    tag = uuid.uuid4().hex[:8]
     tmp = Path(tempfile.mkdtemp(prefix="attrib-bench-"))
-    settings = load_settings(
-        env={},
-        kafka_bootstrap=base.kafka_bootstrap,
-        topic_prefix=f"bench{tag}.",
-        faust_app_id=f"attrib-bench-{tag}",
-        data_dir=str(tmp),
-        topic_partitions=4,
-    )
+    receiver = Receiver(tmp) if args.deliver or args.deliver_compare else None
     try:
-        await measure(args, settings, tmp, tag)
+        if args.deliver_compare:
+            assert receiver is not None
+            await compare(args, base, tmp, receiver)
+            return
+        tag = uuid.uuid4().hex[:8]
+        settings = run_settings(base, tag, tmp)
+        try:
+            await measure(args, settings, tmp, tag, receiver)
+        finally:
+            if not args.keep:  # the broker is shared and long-lived: no topics left behind
+                deleted = await delete_run_topics(
+                    settings, (settings.topic_prefix, settings.faust_app_id), (f"quix-peer-{tag}",)
+                )
+                progress(f"deleted this run's {deleted} topics")
     finally:
-        if not args.keep:  # the broker is shared and long-lived: no topics left behind
+        if receiver is not None:
+            receiver.stop()
+
+
+async def backlog_run(
+    args: argparse.Namespace, base: Settings, tmp: Path, receiver: Receiver, deliver: bool
+) -> dict[str, Any]:
+    """One configuration of ``--deliver-compare``: the backlog's decisions/s on fresh
+    topics (deleted at the end), the app's postbacks and push endpoint registered
+    either way; with ``deliver``, also the deliveries the receiver got."""
+    tag = uuid.uuid4().hex[:8]
+    data_dir = tmp / f"run-{tag}"
+    data_dir.mkdir()
+    settings = run_settings(base, tag, data_dir)
+    installs_n = args.touches // args.per_install
+    receiver.reset()
+    try:
+        await register(settings, receiver.base)
+        touches, installs = make_records(installs_n, args.per_install, now_ms())
+        await produce(settings, touches, installs)
+        worker = Worker(settings, deliver=deliver)
+        try:
+            worker.wait_ready()
+            started, started_wall = time.perf_counter(), time.time()
+            decided = await count_records(settings, "attributions", installs_n, deadline_s=1_800)
+            elapsed = time.perf_counter() - started
+            postbacks, pushes = owed(decided)
+            seen = receiver.wait(postbacks, pushes) if deliver else receiver.stats()
+        finally:
+            worker.stop()
+        return {
+            "deliver": deliver,
+            "decisions": len(decided),
+            "decisions_ps": len(decided) / elapsed,
+            "owed_postbacks": postbacks,
+            "owed_pushes": pushes,
+            "postbacks": seen["postbacks"],
+            "pushes": seen["pushes"],
+            "decided_s": elapsed,
+            # the last postback or push, seconds after the worker was ready
+            "delivered_s": seen["last"] - started_wall if seen.get("last") else None,
+        }
+    finally:
+        if not args.keep:
             deleted = await delete_run_topics(
-                settings, (settings.topic_prefix, settings.faust_app_id), (f"quix-peer-{tag}",)
+                settings, (settings.topic_prefix, settings.faust_app_id)
             )
             progress(f"deleted this run's {deleted} topics")
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
-async def measure(args: argparse.Namespace, settings: Settings, tmp: Path, tag: str) -> None:
+async def compare(args: argparse.Namespace, base: Settings, tmp: Path, receiver: Receiver) -> None:
+    runs: list[dict[str, Any]] = []
+    for pair in range(args.pairs):
+        for deliver in (False, True):
+            label = "on" if deliver else "off"
+            progress(f"pair {pair + 1}/{args.pairs}, delivery {label}")
+            run = await backlog_run(args, base, tmp, receiver, deliver)
+            progress(
+                f"delivery {label}: {run['decisions_ps']:,.0f} decisions/s, "
+                f"{run['postbacks']:,} postbacks, {run['pushes']:,} pushes"
+            )
+            runs.append(run)
+    installs_n = args.touches // args.per_install
+    print()
+    print(compare_summary(runs, touches=installs_n * args.per_install, installs=installs_n))
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"kept {tmp}")
+
+
+def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) -> str:
+    """``--deliver-compare``'s report: per pair and overall decisions/s off, on, drop."""
+    offs = [r for r in runs if not r["deliver"]]
+    ons = [r for r in runs if r["deliver"]]
+    lines = [
+        f"engine decisions/s, delivery off vs on: {touches:,} touches, {installs:,} installs"
+        " per configuration",
+        f"{'pair':<6}{'off, dec/s':>12}{'on, dec/s':>12}{'drop':>8}{'won off':>9}{'won on':>9}"
+        f"{'postbacks':>11}{'pushes':>9}{'decided, s':>12}{'delivered, s':>14}",
+    ]
+    for n, (off, on) in enumerate(zip(offs, ons, strict=True), 1):
+        drop = 1 - on["decisions_ps"] / off["decisions_ps"]
+        lines.append(
+            f"{n:<6}{off['decisions_ps']:>12,.0f}{on['decisions_ps']:>12,.0f}{drop:>8.1%}"
+            f"{off['owed_postbacks']:>9,}{on['owed_postbacks']:>9,}"
+            f"{on['postbacks']:>11,}{on['pushes']:>9,}{on['decided_s']:>12.1f}"
+            f"{on['delivered_s'] if on['delivered_s'] is not None else float('nan'):>14.1f}"
+        )
+    off_mean = sum(r["decisions_ps"] for r in offs) / len(offs)
+    on_mean = sum(r["decisions_ps"] for r in ons) / len(ons)
+    drop = 1 - on_mean / off_mean
+    postbacks = sum(r["postbacks"] for r in ons)
+    owed_postbacks = sum(r["owed_postbacks"] for r in ons)
+    pushes = sum(r["pushes"] for r in ons)
+    owed_pushes = sum(r["owed_pushes"] for r in ons)
+    verdict = "met" if drop <= 0.10 else "not met"
+    lines += [
+        f"{'decisions/s, delivery off (mean)':<44}{off_mean:>14,.0f}",
+        f"{'decisions/s, delivery on (mean)':<44}{on_mean:>14,.0f}",
+        f"{'drop with delivery on':<44}{drop:>14.1%}",
+        f"drop with delivery on: {drop:.1%} (goal: at most 10%: {verdict})",
+        f"deliveries with delivery on: {postbacks:,} of {owed_postbacks:,} postbacks owed,"
+        f" {pushes:,} of {owed_pushes:,} pushes owed",
+        "(won off/on: installs won by a network, each owing a postback; decided, s /"
+        " delivered, s: the on run's last decision / last delivery, after ready)",
+    ]
+    return "\n".join(lines)
+
+
+async def measure(
+    args: argparse.Namespace, settings: Settings, tmp: Path, tag: str, receiver: Receiver | None
+) -> None:
     installs_n = args.touches // args.per_install
     t0 = now_ms()
     progress(f"registering {APP}, producing {args.touches:,} touches + {installs_n:,} installs")
-    await register(settings)
+    await register(settings, receiver.base if receiver is not None else None)
     touches, installs = make_records(installs_n, args.per_install, t0)
     await produce(settings, touches, installs)
     total = len(touches) + len(installs)
@@ -528,6 +793,11 @@ async def measure(args: argparse.Namespace, settings: Settings, tmp: Path, tag: 
         a = codec.decode(r.value)
         if a["install_event_id"] in latency_ids:  # partition order mixes backlog and live
             latencies.append(a["decided_time"] - a["received_time"])
+    deliveries: list[str] = []
+    if receiver is not None:
+        progress("waiting for the postbacks and pushes the decisions owe")
+        postbacks, pushes = owed(records)
+        deliveries = deliveries_lines(receiver.wait(postbacks, pushes), postbacks, pushes)
     worker.stop()
     tables_dir = tmp / "worker" / "tables"
     stores = [p for p in tables_dir.rglob("touches-*.db") if p.is_dir()]
@@ -579,6 +849,8 @@ async def measure(args: argparse.Namespace, settings: Settings, tmp: Path, tag: 
     print(f"{'index entries (touch x key kept)':<44}{index_entries:>14,}")
     per_entry = index_bytes / max(1, index_entries)
     print(f"{'RocksDB bytes on disk per index entry':<44}{per_entry:>14,.0f}")
+    for line in deliveries:
+        print(line)
     if profile is not None and profile.exists():
         print("\nworker profile (top 25 by own time):")
         pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
@@ -589,4 +861,7 @@ async def measure(args: argparse.Namespace, settings: Settings, tmp: Path, tag: 
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["--serve"]:  # the receiver process of --deliver
+        serve(sys.argv[2])
+    else:
+        asyncio.run(main())

@@ -1,0 +1,129 @@
+"""bench/engine.py's --deliver app configuration and --deliver-compare's report."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+from attrib.avro import codec
+from attrib.config import validate_app_config
+from tests.delivery.records import attribution, organic
+
+_BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _load(name: str) -> ModuleType:
+    sys.path.insert(0, str(_BENCH))  # engine.py imports bench_topics as a script would
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", _BENCH / f"{name}.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(_BENCH))
+
+
+engine = _load("engine")
+
+
+def test_without_a_receiver_the_app_has_no_deliveries() -> None:
+    config = validate_app_config(engine.APP, engine.app_body())
+    assert config.postbacks == ()
+    assert config.push_endpoints == ()
+
+
+def test_with_a_receiver_every_network_of_the_touches_gets_an_install_postback() -> None:
+    config = validate_app_config(engine.APP, engine.app_body("http://127.0.0.1:5555"))
+    for net in set(engine.SOURCES):
+        (postback,) = config.postbacks_for(net)
+        assert postback.install_url == f"http://127.0.0.1:5555/pb?net={net}&id={{delivery_id}}"
+    assert [p.url for p in config.push_endpoints] == ["http://127.0.0.1:5555/push"]
+
+
+def test_owed_counts_a_postback_per_network_install_and_a_push_per_decision() -> None:
+    records = [
+        attribution(media_source="netA"),
+        attribution(media_source="netD", conversion_type="reattribution"),
+        attribution(media_source="netB", conversion_type="reinstall"),
+        attribution(media_source="elsewhere"),
+        organic(),
+    ]
+    encoded = [SimpleNamespace(value=codec.encode("Attribution", r)) for r in records]
+    assert engine.owed(encoded) == (2, 5)
+
+
+def test_the_deliveries_lines_show_what_the_receiver_got() -> None:
+    seen = {"postbacks": 9_990, "pushes": 10_000, "by_network": {"netB": 2_990, "netA": 7_000}}
+    lines = engine.deliveries_lines(seen, 9_990, 10_000)
+    assert lines[0].split() == ["postback", "requests", "received", "9,990"]
+    assert lines[1] == "  (owed 9,990; by network: netA 7,000, netB 2,990)"
+    assert lines[2].split() == ["push", "requests", "received", "10,000"]
+
+
+def run(deliver: bool, rate: float) -> dict[str, object]:
+    sent = 10_000 if deliver else 0
+    return {
+        "deliver": deliver,
+        "decisions": 10_000,
+        "decisions_ps": rate,
+        "owed_postbacks": 9_990,
+        "owed_pushes": 10_000,
+        "postbacks": sent - 10 if deliver else 0,
+        "pushes": sent,
+        "decided_s": 10.0,
+        "delivered_s": 11.3 if deliver else None,
+    }
+
+
+def test_the_compare_report_gives_each_pair_and_the_drop_of_the_means() -> None:
+    runs = [run(False, 1_000), run(True, 950), run(False, 1_200), run(True, 1_020)]
+    out = engine.compare_summary(runs, touches=100_000, installs=10_000)
+    lines = out.splitlines()
+    assert "100,000 touches, 10,000 installs per configuration" in lines[0]
+    header = [h.strip() for h in lines[1].split("  ") if h.strip()]
+    assert header == [
+        "pair",
+        "off, dec/s",
+        "on, dec/s",
+        "drop",
+        "won off",
+        "won on",
+        "postbacks",
+        "pushes",
+        "decided, s",
+        "delivered, s",
+    ]
+    assert lines[2].split() == [
+        "1",
+        "1,000",
+        "950",
+        "5.0%",
+        "9,990",
+        "9,990",
+        "9,990",
+        "10,000",
+        "10.0",
+        "11.3",
+    ]
+    assert lines[3].split() == [
+        "2",
+        "1,200",
+        "1,020",
+        "15.0%",
+        "9,990",
+        "9,990",
+        "9,990",
+        "10,000",
+        "10.0",
+        "11.3",
+    ]
+    assert lines[4].split() == ["decisions/s,", "delivery", "off", "(mean)", "1,100"]
+    assert lines[5].split() == ["decisions/s,", "delivery", "on", "(mean)", "985"]
+    assert lines[6].split() == ["drop", "with", "delivery", "on", "10.5%"]
+    assert "drop with delivery on: 10.5% (goal: at most 10%: not met)" in out
+    assert "deliveries with delivery on: 19,980 of 19,980 postbacks owed," in out
