@@ -64,7 +64,8 @@ def touches_caught_up() -> bool:
     than :data:`TOUCH_LAG_LIMIT` records (this worker's partitions: with
     several workers an approximation, since all catch up at once).
     """
-    if intake.touch_lag() > TOUCH_LAG_LIMIT:
+    lag = intake.touch_lag()
+    if lag is None or lag > TOUCH_LAG_LIMIT:
         return False
     consumer = app.consumer
     for tp in app.assignor.assigned_actives():
