@@ -50,7 +50,7 @@ class Role:
 
     def start(self) -> None:
         args = [*ATTRIB, *self.args]
-        if self.name != "sink":
+        if self.name not in ("sink", "deliver"):
             args += ["--port", str(self.port)]
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(

@@ -69,6 +69,8 @@ class ChaosPlan:
     faults: tuple[str, ...] = ("worker",)
     workers: int = 1
     separate_sink: bool = False
+    #: Run the delivery stage as ``attrib deliver`` of its own, not inside the workers.
+    separate_delivery: bool = False
     #: Delete the worker's RocksDB folder before its restart: on the second worker
     #: kill (``once``), on every one (``every``), or never (``never``).
     delete_rocksdb: str = "once"
@@ -98,6 +100,10 @@ class ChaosPlan:
             workers=int(env.get("CHAOS_WORKERS", plan.workers)),
             separate_sink=env.get("CHAOS_SEPARATE_SINK", "1" if plan.separate_sink else "0") == "1",
             delete_rocksdb=env.get("CHAOS_DELETE_ROCKSDB", plan.delete_rocksdb),
+            separate_delivery=env.get(
+                "CHAOS_SEPARATE_DELIVERY", "1" if plan.separate_delivery else "0"
+            )
+            == "1",
         )
 
 
@@ -122,13 +128,14 @@ async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:
         await setup_deployment(settings, APP, config)
         stack = _stack(settings, plan, logs, broker, server, receiver)
         everyone = [stack.collector, *stack.workers, *([stack.sink] if stack.sink else [])]
+        everyone += [stack.delivery] if stack.delivery else []
         tail = DecisionTail(settings)
         exits.push_async_callback(tail.stop)
         for role in everyone:
             exits.callback(role.stop)
             role.start()
         for role in everyone:
-            if role.name != "sink":
+            if role.name not in ("sink", "deliver"):
                 await role.wait_ready()
         sdk_key = await _sdk_key(stack.collector, settings.admin_token.reveal())
         requests = seeded_traffic(plan.rate, plan.seconds, sdk_key, seed=15)
@@ -200,6 +207,7 @@ class _Roles:
     collector: Role
     workers: list[Role]
     sink: Role | None
+    delivery: Role | None
     faulted: Stack
 
 
@@ -211,12 +219,16 @@ def _stack(
     server: PrivateClickHouse | None,
     receiver: Receiver,
 ) -> _Roles:
-    worker_env = {
-        "ATTRIB_WORKER_SINK": "false" if plan.separate_sink else "true",
-        "ATTRIB_DECISION_DELAY": f"{DECISION_DELAY_MS}ms",
-        "ATTRIB_TABLE_STANDBY_REPLICAS": "1" if plan.workers > 1 else "0",
+    delivery_env = {
         "ATTRIB_DELIVERY_TIMEOUT": plan.delivery_timeout,
         "ATTRIB_DELIVERY_RETRY_SCHEDULE": plan.delivery_retry_schedule,
+    }
+    worker_env = {
+        **delivery_env,
+        "ATTRIB_WORKER_SINK": "false" if plan.separate_sink else "true",
+        "ATTRIB_WORKER_DELIVER": "false" if plan.separate_delivery else "true",
+        "ATTRIB_DECISION_DELAY": f"{DECISION_DELAY_MS}ms",
+        "ATTRIB_TABLE_STANDBY_REPLICAS": "1" if plan.workers > 1 else "0",
     }
     workers = []
     for i in range(plan.workers):
@@ -233,8 +245,12 @@ def _stack(
     sink = None
     if plan.separate_sink or "sink" in plan.faults:
         sink = Role("sink", ["sink"], stack_env(settings), logs / "sink.log")
+    delivery = None
+    if plan.separate_delivery:
+        env = stack_env(settings, **delivery_env)
+        delivery = Role("deliver", ["deliver"], env, logs / "deliver.log")
     faulted = Stack(settings, workers, sink, broker, server, receiver)
-    return _Roles(collector, workers, sink, faulted)
+    return _Roles(collector, workers, sink, delivery, faulted)
 
 
 async def _wait(done: Any, within: float) -> None:
