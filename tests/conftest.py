@@ -71,6 +71,11 @@ def isolated_settings(kafka_up: Settings, tmp_path) -> Settings:
     )
 
 
+def keep_prefixes(*prefixes: str) -> None:
+    """Spare these prefixes from the session's cleanup (a failed chaos run's evidence)."""
+    _ISSUED_PREFIXES.difference_update(prefixes)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _delete_test_topics_at_the_end(stack_settings: Settings) -> Iterator[None]:
     """Tests delete what they can; whatever a test left behind goes at the session's end."""

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from attrib.analytics import clickhouse
 from attrib.settings import Settings
+from tests.chaos.plan import ChaosPlan
 from tests.chaos.report import Fault, Report
 from tests.chaos.roles import Role
 from tests.chaos.services import PrivateBroker, PrivateClickHouse
@@ -51,7 +52,7 @@ class Stack:
 
 
 class FaultSchedule:
-    def __init__(self, plan: object, stack: Stack, report: Report) -> None:
+    def __init__(self, plan: ChaosPlan, stack: Stack, report: Report) -> None:
         self.plan = plan
         self.stack = stack
         self.report = report
@@ -62,11 +63,11 @@ class FaultSchedule:
         self._receiver_faults = 0
 
     async def run(self, loading: asyncio.Task[None]) -> None:
-        kinds = self.plan.faults  # type: ignore[attr-defined]
+        kinds = self.plan.faults
         n = 0
         while True:
             try:
-                await asyncio.wait_for(asyncio.shield(loading), self.plan.fault_interval)  # type: ignore[attr-defined]
+                await asyncio.wait_for(asyncio.shield(loading), self.plan.fault_interval)
                 break
             except TimeoutError:
                 pass
@@ -83,8 +84,7 @@ class FaultSchedule:
         role.kill()
         detail = f" {role.name.removeprefix('worker').strip()}".rstrip()
         delete = {"once": self._worker_kills == 2, "every": True}.get(
-            self.plan.delete_rocksdb,  # type: ignore[attr-defined]
-            False,
+            self.plan.delete_rocksdb, False
         )
         if delete:
             shutil.rmtree(rocksdb_dir(role), ignore_errors=True)
@@ -105,7 +105,7 @@ class FaultSchedule:
     async def _broker(self) -> None:
         broker = self.stack.broker
         assert broker is not None, "a broker fault needs the private services"
-        down = self.plan.broker_down_s  # type: ignore[attr-defined]
+        down = self.plan.broker_down_s
 
         async def outage() -> None:
             await broker.stop()
@@ -118,7 +118,7 @@ class FaultSchedule:
     async def _clickhouse(self) -> None:
         server = self.stack.clickhouse
         assert server is not None, "a ClickHouse fault needs the private services"
-        down = self.plan.clickhouse_down_s  # type: ignore[attr-defined]
+        down = self.plan.clickhouse_down_s
 
         async def outage() -> None:
             rows_before = await asyncio.to_thread(raw_rows, self.stack.settings)
@@ -134,7 +134,7 @@ class FaultSchedule:
         receiver = self.stack.receiver
         mode = RECEIVER_MODES[self._receiver_faults % len(RECEIVER_MODES)]
         self._receiver_faults += 1
-        lasts = self.plan.receiver_fault_s  # type: ignore[attr-defined]
+        lasts = self.plan.receiver_fault_s
         self._fault(f"receiver {mode} {lasts:.0f} s", time.time())
 
         async def outage() -> None:
@@ -148,7 +148,7 @@ class FaultSchedule:
                 await asyncio.sleep(lasts)
                 receiver.default = 200
             else:
-                receiver.delay = self.plan.receiver_slow_s  # type: ignore[attr-defined]
+                receiver.delay = self.plan.receiver_slow_s
                 await asyncio.sleep(lasts)
                 receiver.delay = 0.0
 

@@ -20,11 +20,7 @@ install:
 - postbacks and pushes owed, delivered once (tests/chaos/deliveries.py);
 - the reports against the fault-free run's.
 
-Sizes and faults come from the environment (``make chaos`` runs the long
-version): ``CHAOS_SECONDS``, ``CHAOS_RATE``, ``CHAOS_FAULT_INTERVAL``,
-``CHAOS_FAULTS`` (comma-separated kinds of tests/chaos/faults.py),
-``CHAOS_WORKERS``, ``CHAOS_SEPARATE_SINK`` (1: ``attrib sink`` as its own
-process), ``CHAOS_DELETE_ROCKSDB`` (once, every, never).
+The plan (sizes, faults, ``CHAOS_*`` variables) is tests/chaos/plan.py.
 """
 
 from __future__ import annotations
@@ -46,6 +42,7 @@ from attrib.config import validate_app_config
 from attrib.settings import Settings
 from tests.chaos import deliveries
 from tests.chaos.faults import FaultSchedule, Stack
+from tests.chaos.plan import ChaosPlan
 from tests.chaos.reference import compare_reports, fault_free_run, sink_reference
 from tests.chaos.report import Report
 from tests.chaos.roles import Role, stack_env
@@ -59,52 +56,6 @@ from tests.engine.harness import setup_deployment
 #: Log lines of a process that failed by itself (a SIGKILL leaves none), or lost input.
 CRASH_SIGNS = ("Crashed reason=", "Traceback", "of an unknown app dropped")
 DECISION_DELAY_MS = 1_000
-
-
-@dataclass(frozen=True)
-class ChaosPlan:
-    seconds: float = 60.0
-    rate: float = 100.0
-    fault_interval: float = 20.0
-    faults: tuple[str, ...] = ("worker",)
-    workers: int = 1
-    separate_sink: bool = False
-    #: Run the delivery stage as ``attrib deliver`` of its own, not inside the workers.
-    separate_delivery: bool = False
-    #: Delete the worker's RocksDB folder before its restart: on the second worker
-    #: kill (``once``), on every one (``every``), or never (``never``).
-    delete_rocksdb: str = "once"
-    broker_down_s: float = 10.0
-    clickhouse_down_s: float = 60.0
-    receiver_fault_s: float = 15.0
-    receiver_slow_s: float = 3.0  # longer than the delivery timeout below
-    delivery_timeout: str = "2s"
-    delivery_retry_schedule: str = "1s,2s,5s,10s,20s,30s"
-    drain_timeout: float = 180.0
-
-    @property
-    def private_services(self) -> bool:
-        return "broker" in self.faults or "clickhouse" in self.faults
-
-    @classmethod
-    def from_env(cls, **defaults: Any) -> ChaosPlan:
-        plan = cls(**defaults)
-        env = os.environ
-        faults = env.get("CHAOS_FAULTS")
-        return dataclasses.replace(
-            plan,
-            seconds=float(env.get("CHAOS_SECONDS", plan.seconds)),
-            rate=float(env.get("CHAOS_RATE", plan.rate)),
-            fault_interval=float(env.get("CHAOS_FAULT_INTERVAL", plan.fault_interval)),
-            faults=tuple(f.strip() for f in faults.split(",")) if faults else plan.faults,
-            workers=int(env.get("CHAOS_WORKERS", plan.workers)),
-            separate_sink=env.get("CHAOS_SEPARATE_SINK", "1" if plan.separate_sink else "0") == "1",
-            delete_rocksdb=env.get("CHAOS_DELETE_ROCKSDB", plan.delete_rocksdb),
-            separate_delivery=env.get(
-                "CHAOS_SEPARATE_DELIVERY", "1" if plan.separate_delivery else "0"
-            )
-            == "1",
-        )
 
 
 async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:

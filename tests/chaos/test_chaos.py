@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from attrib.settings import Settings
+from tests.chaos.plan import ChaosPlan
 from tests.chaos.report import Report, percentile
-from tests.chaos.stack import ChaosPlan, run_chaos
+from tests.chaos.stack import run_chaos
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.timeout(3600)]
 
