@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -12,26 +11,17 @@ import urllib.request
 from pathlib import Path
 
 from attrib.settings import Settings
+from tests.analytics.analytics_helpers import sink_env
 from tests.engine.harness import free_port
 
 ATTRIB = [sys.executable, "-m", "attrib.cli"]
 
 
 def stack_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment that makes an ``attrib`` subprocess use ``settings``."""
-    names = (
-        "kafka_bootstrap",
-        "clickhouse_url",
-        "clickhouse_database",
-        "topic_prefix",
-        "topic_partitions",
-        "faust_app_id",
-        "data_dir",
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTRIB_")}
-    env.update({f"ATTRIB_{name.upper()}": str(getattr(settings, name)) for name in names})
+    """The environment that makes an ``attrib`` subprocess use ``settings`` (and the
+    admin token, which the collector needs), plus ``extra``."""
+    env = sink_env(settings)
     env["ATTRIB_ADMIN_TOKEN"] = settings.admin_token.reveal()
-    env["ATTRIB_LOG_LEVEL"] = "info"
     env.update(extra)
     return env
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,29 +18,9 @@ from pathlib import Path
 
 from attrib.local.kafka import KafkaBroker
 from attrib.local.processes import port_open
+from tests.engine.harness import free_port, two_free_ports
 
 STACK_LIBS = Path(__file__).resolve().parents[2] / ".attrib" / "kafka"
-
-
-def two_free_ports() -> int:
-    """A port p with p + 1 free too (the broker's controller listener)."""
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two adjacent free ports")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PrivateBroker:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from attrib.registry import AppConfigCache, AppRegistryWriter
 from attrib.settings import Settings
 from attrib.topics import APP_CONFIG, INPUTS, topic_specs
 from attrib.web.app import create_app
+from tests.engine.harness import two_free_ports
 
 from .conftest import ANDROID_APP, SDK_KEY, TopicReader, register_apps
 
@@ -34,21 +34,6 @@ pytestmark = pytest.mark.integration
 KEY = {"X-Attrib-Key": SDK_KEY}
 GAID = "38400000-8cf0-11bd-b23e-10b96e40000d"
 STACK_LIBS = Path(__file__).resolve().parents[2] / ".attrib" / "kafka"
-
-
-def two_free_ports() -> int:
-    """A port p with p + 1 free too (the broker's controller listener)."""
-    for _ in range(50):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two adjacent free ports")
 
 
 @pytest.fixture

@@ -42,6 +42,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def two_free_ports() -> int:
+    """A port p with p + 1 free too (a private broker's controller listener)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two adjacent free ports")
+
+
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     try:
         request = urllib.request.Request(url, headers=headers or {})
