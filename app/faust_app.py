@@ -79,5 +79,17 @@ def create_app(settings: Settings) -> faust.App:
     )
 
 
+def guard_offsets(settings: Settings) -> None:
+    """Faust's consumer must never skip a record of the engine's topics (offset_guard.py)."""
+    from faust.transport.drivers.aiokafka import Consumer
+
+    from attrib.engine.topics import EngineTopics
+    from attrib.kafka import offset_guard
+
+    internal = frozenset(EngineTopics.of(settings).internal)
+    offset_guard.install(Consumer, internal.__contains__)
+
+
 settings: Settings = load_settings()
 app: faust.App = create_app(settings)
+guard_offsets(settings)

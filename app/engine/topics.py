@@ -51,5 +51,17 @@ class EngineTopics:
         )
 
     @property
+    def internal(self) -> tuple[str, ...]:
+        """The engine's own topics between its agents: one idempotent producer writes
+        them, never compacted, so their offsets are contiguous (offset_guard.py)."""
+        return (
+            self.touch_index,
+            self.touch_lookup,
+            self.install_candidates,
+            self.device_inputs,
+            self.conversion_updates,
+        )
+
+    @property
     def inputs(self) -> tuple[str, ...]:
         return (self.clicks, self.impressions, self.installs, self.sessions, self.events)
