@@ -11,6 +11,7 @@ write rate; a timer sweeps partitions that receive nothing.
 from __future__ import annotations
 
 from attrib import channels
+from attrib.agents.wiring import index_progress
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
 from attrib.engine.metrics import INDEX_KEYS_SWEPT, RECORDS_CONSUMED, observe_delay
@@ -50,3 +51,5 @@ async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
             )
         write_local()
         await out.send_all(changelog)
+        for event in events:  # filed: lookups sent after these touches may be answered
+            index_progress.filed_through(event.message.partition, event.message.offset + 1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from attrib import channels
 from attrib.agents.intake import intake
 from attrib.agents.store_touches import write_local
-from attrib.agents.wiring import device_partition, owned_partitions
+from attrib.agents.wiring import device_partition, index_progress, owned_partitions
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
 from attrib.engine.device_partition import DevicePartition
@@ -53,34 +53,34 @@ def recovered() -> bool:
 
 
 def touches_caught_up() -> bool:
-    """Is this worker close to the end of the touch topics?
+    """Has the intake read the touch topics up to about now?
 
     Touches and installs travel on different topics. Live, both are read
     within milliseconds of their arrival; after an outage, though, the
-    installs of the backlog would be decided long before the touches received
-    before them are indexed, and R1 (a replay decides as the live run did)
+    installs of the backlog would be looked up before the touches received
+    before them are even read, and R1 (a replay decides as the live run did)
     and R4 would not hold. So lookups wait while the intake is behind on
-    ``clicks``/``impressions`` or the index behind on ``touch-index`` by more
-    than :data:`TOUCH_LAG_LIMIT` records (this worker's partitions: with
-    several workers an approximation, since all catch up at once).
+    ``clicks``/``impressions`` by more than :data:`TOUCH_LAG_LIMIT` records.
+    That the index has *filed* what the intake read is ``answer-lookups``'
+    to wait for (:mod:`attrib.engine.index_progress`).
     """
     lag = intake.touch_lag()
-    if lag is None or lag > TOUCH_LAG_LIMIT:
-        return False
+    return lag is not None and lag <= TOUCH_LAG_LIMIT
+
+
+@app.timer(interval=LOOKUP_TICK_S)
+async def snapshot_touch_index() -> None:
+    """Note the end offsets of this worker's ``touch-index`` partitions (index_progress.py)."""
     consumer = app.consumer
+    ends: dict[int, int | None] = {}
     for tp in app.assignor.assigned_actives():
         if tp.topic != channels.names.touch_index:
             continue
         try:
-            highwater = consumer.highwater(tp)
+            ends[tp.partition] = consumer.highwater(tp)
         except Exception:  # no fetch answer for this partition yet
-            continue
-        read = consumer._read_offset.get(tp)
-        if highwater is None or read is None:
-            continue
-        if highwater - (read + 1) > TOUCH_LAG_LIMIT:
-            return False
-    return True
+            ends[tp.partition] = None
+    index_progress.snapshot(wall_ms(), ends)
 
 
 async def rebuild_due_queues(processor: DevicePartition, partitions: list[int]) -> None:

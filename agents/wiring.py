@@ -12,6 +12,7 @@ from __future__ import annotations
 from attrib.channels import names
 from attrib.engine.device_partition import DevicePartition, DeviceTables
 from attrib.engine.device_retention import DeviceRetention
+from attrib.engine.index_progress import IndexProgress
 from attrib.faust_app import app, settings
 from attrib.tables.app_configs import app_configs
 from attrib.tables.conversion_data import conversion_data
@@ -33,6 +34,16 @@ device_partition = DevicePartition(
 retention = DeviceRetention(
     device_tables, conversion_data, retention_ms=settings.device_retention_ms
 )
+
+
+#: How far the touch index of each partition is complete (filed by ``store-touches``,
+#: snapshotted by a timer, awaited by ``answer-lookups``).
+index_progress = IndexProgress()
+
+
+@app.on_partitions_assigned.connect
+async def _forget_index_progress(*args: object, **kwargs: object) -> None:
+    index_progress.reset()
 
 
 def owned_partitions(topic: str) -> list[int]:

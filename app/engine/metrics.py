@@ -44,6 +44,11 @@ EVENT_ATTRIBUTIONS = Counter(
 WAITING_EVENTS = Gauge(
     "attrib_waiting_events", "In-app events waiting for their install or a decision in flight"
 )
+LOOKUPS_ANSWERED_INCOMPLETE = Counter(
+    "attrib_worker_lookups_answered_incomplete_total",
+    "Lookup envelopes answered before the touch index held every touch written before "
+    "them (waited INDEX_WAIT_S for store-touches to catch up)",
+)
 LOOKUPS_HELD = Gauge(
     "attrib_lookups_held", "1 while install lookups wait for the touch topics to catch up"
 )
