@@ -9,49 +9,19 @@ devices (:mod:`attrib.engine.device_retention`).
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from attrib import channels
 from attrib.agents.wiring import device_partition, device_tables, retention
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.continuity import OffsetContinuity
-from attrib.engine.metrics import (
-    INPUT_OFFSETS_SKIPPED,
-    PENDING_INSTALLS,
-    RECORDS_CONSUMED,
-    observe_delay,
-)
+from attrib.engine.metrics import PENDING_INSTALLS, RECORDS_CONSUMED, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
 from attrib.tables.devices import registry_lock
 
-log = logging.getLogger(__name__)
-
 #: Envelopes per commit, and how long a batch waits to fill (the hop's latency).
 BATCH = 500
 WITHIN_S = 0.005
-
-#: Did every envelope reach the agent? (docs/reliability.md, finding 5)
-continuity = OffsetContinuity()
-
-
-@app.on_partitions_assigned.connect
-async def _forget_offsets(*args: object, **kwargs: object) -> None:
-    continuity.reset()
-
-
-def _note_offset(message: Any) -> None:
-    skipped = continuity.observe(message.partition, message.offset)
-    if skipped is not None:
-        first, last = skipped
-        INPUT_OFFSETS_SKIPPED.labels(message.topic).inc(last - first + 1)
-        log.warning(
-            "device-inputs offsets skipped before the agent",
-            extra={"fields": {"partition": message.partition, "first": first, "last": last}},
-        )
 
 
 @app.agent(channels.device_inputs, name="device-inputs", concurrency=1)
@@ -63,7 +33,6 @@ async def device_inputs(stream) -> None:  # type: ignore[no-untyped-def]
             now_ms = wall_ms()
             for event in events:
                 observe_delay(event.message)
-                _note_offset(event.message)
                 partition = event.message.partition
                 batch = wire.decode(event.message.value, "DeviceInputBatch")
                 RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["inputs"]))

@@ -7,11 +7,6 @@ from prometheus_client import Counter, Gauge, Histogram
 RECORDS_CONSUMED = Counter(
     "attrib_worker_records_consumed_total", "Records consumed by the worker", ["topic"]
 )
-INPUT_OFFSETS_SKIPPED = Counter(
-    "attrib_worker_input_offsets_skipped_total",
-    "Offsets of an agent's input partition that never reached the agent (a diagnostic)",
-    ["topic"],
-)
 RECORDS_PRODUCED = Counter(
     "attrib_worker_records_produced_total", "Records produced by the worker", ["topic"]
 )

@@ -232,19 +232,8 @@ async def _drain(
         f"{len(missing)} accepted installs never decided; accepted at (unix s: count) "
         f"{dict(sorted(by_second.items()))}; faults at "
         f"{[f'{f.at:.0f}: {f.kind}{f.detail}' for f in report.faults]}; worker gauges: {gauges}; "
-        f"last seen: {await trace_undecided(settings, missing)}; "
-        f"device-inputs offsets skipped before the agent: {_skips(stack.workers)}"
+        f"last seen: {await trace_undecided(settings, missing)}"
     )
-
-
-def _skips(workers: list[Role]) -> list[str]:
-    """The workers' log lines of app/engine/continuity.py (finding 5's diagnostic)."""
-    return [
-        line[:300]
-        for worker in workers
-        for line in worker.log.read_text(errors="replace").splitlines()
-        if "offsets skipped before the agent" in line
-    ][:20]
 
 
 def _worker_gauges(worker: Role) -> list[str]:

@@ -16,21 +16,9 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from tests.engine.harness import two_free_ports
+
 pytestmark = pytest.mark.integration
-
-
-def _free_port_pair() -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with socket.socket() as s2:
-            try:
-                s2.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair")
 
 
 def _attrib(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -54,7 +42,7 @@ async def _topics(bootstrap: str) -> set[str]:
 
 
 def test_up_status_down_up_keeps_topics(tmp_path: Path, kafka_up) -> None:
-    port = _free_port_pair()
+    port = two_free_ports()
     env = dict(os.environ)
     env.update(
         ATTRIB_DATA_DIR=str(tmp_path / "stack"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,27 +22,12 @@ import pytest
 
 from attrib.local.kafka import KafkaBroker
 from attrib.settings import Settings
+from tests.engine.harness import free_port, two_free_ports
 
 pytestmark = pytest.mark.integration
 
 STACK_LIBS = Path(__file__).resolve().parents[2] / ".attrib" / "kafka"
 GRACE_S = 4
-
-
-def _free_port(adjacent: bool = False) -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if not adjacent:
-            return port
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free ports")
 
 
 def _readyz(port: int) -> tuple[int, dict]:
@@ -58,7 +42,7 @@ def _readyz(port: int) -> tuple[int, dict]:
 
 @pytest.fixture
 def private_broker(tmp_path: Path) -> Iterator[KafkaBroker]:
-    broker = KafkaBroker(root=tmp_path / "kafka", port=_free_port(adjacent=True))
+    broker = KafkaBroker(root=tmp_path / "kafka", port=two_free_ports())
     broker.root.mkdir(parents=True)
     stack_libs = STACK_LIBS / broker.libs.name
     if stack_libs.is_dir():
@@ -87,7 +71,7 @@ def _wait(
 def test_worker_unready_after_the_grace_and_ready_again_when_the_broker_returns(
     isolated_settings: Settings, private_broker: KafkaBroker, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env.update(
         ATTRIB_KAFKA_BOOTSTRAP=private_broker.bootstrap,
