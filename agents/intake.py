@@ -27,6 +27,8 @@ from attrib.faust_app import app, settings
 from attrib.kafka.client import make_consumer
 from attrib.tables.app_configs import app_configs
 
+#: The intake's consumer group (its committed offsets also gate the lookups: touch_watermark.py).
+GROUP = f"{settings.faust_app_id}-intake"
 #: Records taken per batch, and how long a batch waits to fill.
 MAX_RECORDS = 5_000
 FETCH_TIMEOUT_MS = 20
@@ -45,7 +47,7 @@ class Intake(Service):
         return make_consumer(
             settings,
             *names.inputs,
-            group_id=f"{settings.faust_app_id}-intake",
+            group_id=GROUP,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=4 * 1024 * 1024,
@@ -117,48 +119,6 @@ class Intake(Service):
             await self.consumer.commit(commit)
         except Exception as exc:  # revoked meanwhile: the new owner reads them again
             self.log.warning("intake commit failed: %s", exc)
-
-    def _position(self, tp: TopicPartition) -> int | None:
-        if tp in self.positions:
-            return self.positions[tp]
-        try:  # before the first batch of the partition: where the fetcher starts
-            state = self.consumer._subscription.subscription.assignment.state_value(tp)
-        except AttributeError:
-            return None
-        # Assigned but not yet positioned (the committed offset still being fetched,
-        # just after a start or rebalance): ``position`` would assert and crash the
-        # worker from the timer that asks for the touch lag.
-        if state is None or not state.has_valid_position:
-            return None
-        return state.position
-
-    def touch_lag(self) -> int | None:
-        """Records of ``clicks`` and ``impressions`` this intake has not read yet.
-
-        ``None`` while the lag is unknown: the consumer not started yet (a
-        restarted worker waits for the app-config cache first), not yet
-        assigned (joining the group, a rebalance), or an assigned partition
-        without a fetch position or highwater yet. Unknown is never "caught
-        up": after a restart the installs replayed from the tables would
-        otherwise be looked up before the touches received before them are
-        read again (found by the chaos suite, docs/reliability.md finding 4).
-        """
-        consumer = self.consumer
-        if consumer is None:
-            return None
-        subscription = consumer._subscription.subscription
-        if subscription is None or subscription.assignment is None:
-            return None
-        lag = 0
-        for tp in consumer.assignment():
-            if tp.topic not in (names.clicks, names.impressions):
-                continue
-            high = consumer.highwater(tp)
-            position = self._position(tp)
-            if high is None or position is None:
-                return None
-            lag += max(0, high - position)
-        return lag
 
     async def on_stop(self) -> None:
         if self.consumer is not None:

@@ -10,8 +10,8 @@ local store directly.
 from __future__ import annotations
 
 from attrib import channels
-from attrib.agents.intake import intake
 from attrib.agents.store_touches import write_local
+from attrib.agents.touch_watermark import touch_watermark
 from attrib.agents.wiring import device_partition, index_progress, owned_partitions
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
@@ -21,6 +21,7 @@ from attrib.engine.metrics import (
     LOOKUPS_HELD,
     PENDING_INSTALLS,
     TABLE_RECOVERY,
+    TOUCH_WATERMARK_AGE,
 )
 from attrib.engine.outbox import Outbox
 from attrib.faust_app import app, settings
@@ -31,9 +32,6 @@ LOOKUP_TICK_S = 0.02
 EXPIRY_TICK_S = 0.5
 RETENTION_SWEEP_S = 60.0
 
-#: Lookups wait while this worker is more than this many records behind on the
-#: touch topics (see :func:`touches_caught_up`).
-TOUCH_LAG_LIMIT = 2_000
 #: Installs (or sessions) whose lookups one tick sends: a catch-up makes many
 #: due at once, and the event loop must stay responsive meanwhile.
 MAX_DUE_PER_TICK = 2_000
@@ -50,22 +48,6 @@ def recovered() -> bool:
     done = not app.rebalancing and app.tables.recovery.completed.is_set()
     TABLE_RECOVERY.set(0 if done else 1)
     return done
-
-
-def touches_caught_up() -> bool:
-    """Has the intake read the touch topics up to about now?
-
-    Touches and installs travel on different topics. Live, both are read
-    within milliseconds of their arrival; after an outage, though, the
-    installs of the backlog would be looked up before the touches received
-    before them are even read, and R1 (a replay decides as the live run did)
-    and R4 would not hold. So lookups wait while the intake is behind on
-    ``clicks``/``impressions`` by more than :data:`TOUCH_LAG_LIMIT` records.
-    That the index has *filed* what the intake read is ``answer-lookups``'
-    to wait for (:mod:`attrib.engine.index_progress`).
-    """
-    lag = intake.touch_lag()
-    return lag is not None and lag <= TOUCH_LAG_LIMIT
 
 
 @app.timer(interval=LOOKUP_TICK_S)
@@ -106,14 +88,21 @@ async def send_due_lookups() -> None:
             return
         _rebuild["needed"] = False
         await rebuild_due_queues(device_partition, owned_partitions(channels.names.device_inputs))
+    # Only installs due before every touch received so far is routed: R1, R4
+    # (attrib.engine.touch_watermark).
+    now_ms = wall_ms()
+    until_ms = touch_watermark.watermark.due_until(now_ms)
+    TOUCH_WATERMARK_AGE.set(-1 if until_ms is None else (now_ms - until_ms) / 1000)
     if len(device_partition.due) == 0:
+        LOOKUPS_HELD.set(0)
         return
-    if not touches_caught_up():
-        LOOKUPS_HELD.set(1)
+    next_due = device_partition.due.next_due_ms()
+    held = next_due is not None and next_due <= now_ms and (until_ms is None or next_due > until_ms)
+    LOOKUPS_HELD.set(1 if held else 0)
+    if until_ms is None:
         return
-    LOOKUPS_HELD.set(0)
     outbox = Outbox()
-    if device_partition.due_lookups(wall_ms(), outbox, limit=MAX_DUE_PER_TICK):
+    if device_partition.due_lookups(until_ms, outbox, limit=MAX_DUE_PER_TICK):
         out = await channels.sender()
         await out.send_all(outbox.records)
     PENDING_INSTALLS.set(len(device_partition.due))

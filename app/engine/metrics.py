@@ -45,7 +45,13 @@ LOOKUPS_ANSWERED_INCOMPLETE = Counter(
     "them (waited INDEX_WAIT_S for store-touches to catch up)",
 )
 LOOKUPS_HELD = Gauge(
-    "attrib_lookups_held", "1 while install lookups wait for the touch topics to catch up"
+    "attrib_lookups_held",
+    "1 while due install lookups wait for the intake to route the touches received before them",
+)
+TOUCH_WATERMARK_AGE = Gauge(
+    "attrib_touch_watermark_age_seconds",
+    "How long ago the newest moment is through which every received touch is routed to "
+    "the touch index (-1: not known yet); due lookups wait for it",
 )
 DEVICES_EXPIRED = Counter(
     "attrib_expired_entries_total",

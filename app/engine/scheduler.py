@@ -31,6 +31,10 @@ class DueQueue:
         self._seq += 1
         heapq.heappush(self._heap, (due_ms, self._seq, install_key, event_id))
 
+    def next_due_ms(self) -> int | None:
+        """The earliest due time queued (None: nothing queued)."""
+        return self._heap[0][0] if self._heap else None
+
     def pop_due(self, now_ms: int, limit: int | None = None) -> list[tuple[bytes, str]]:
         """Queued installs whose due time has come (at most ``limit``), earliest first,
         then in push order."""
