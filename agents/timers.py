@@ -9,6 +9,8 @@ local store directly.
 
 from __future__ import annotations
 
+from aiokafka import TopicPartition
+
 from attrib import channels
 from attrib.agents.store_touches import write_local
 from attrib.agents.touch_watermark import touch_watermark
@@ -52,17 +54,25 @@ def recovered() -> bool:
 
 @app.timer(interval=LOOKUP_TICK_S)
 async def snapshot_touch_index() -> None:
-    """Note the end offsets of this worker's ``touch-index`` partitions (index_progress.py)."""
-    consumer = app.consumer
-    ends: dict[int, int | None] = {}
-    for tp in app.assignor.assigned_actives():
-        if tp.topic != channels.names.touch_index:
-            continue
-        try:
-            ends[tp.partition] = consumer.highwater(tp)
-        except Exception:  # no fetch answer for this partition yet
-            ends[tp.partition] = None
-    index_progress.snapshot(wall_ms(), ends)
+    """Note the end offsets of this worker's ``touch-index`` partitions (index_progress.py).
+
+    Listed from the broker, the time taken before the request: the consumer's
+    highwater is only as new as the partition's last fetch, and a stale one
+    let lookups be answered before touches written earlier were filed (finding 8).
+    """
+    tps = [
+        TopicPartition(tp.topic, tp.partition)
+        for tp in app.assignor.assigned_actives()
+        if tp.topic == channels.names.touch_index
+    ]
+    if not tps:
+        return
+    taken_ms = wall_ms()
+    try:
+        ends = await touch_watermark.end_offsets(tps)
+    except Exception:  # broker away: no snapshot, lookups wait
+        return
+    index_progress.snapshot(taken_ms, {tp.partition: end for tp, end in ends.items()})
 
 
 async def rebuild_due_queues(processor: DevicePartition, partitions: list[int]) -> None:

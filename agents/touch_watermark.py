@@ -11,6 +11,8 @@ touch partitions wait for their new owner, lookups wait too.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from mode import Service
@@ -43,6 +45,7 @@ class TouchWatermarkWatcher(Service):
         self._offsets: AIOKafkaConsumer | None = None
         self._coordinator: int | None = None
         self._failing = False
+        self._opening = asyncio.Lock()
 
     async def on_start(self) -> None:
         self.add_future(self._run())
@@ -60,15 +63,30 @@ class TouchWatermarkWatcher(Service):
                 await self.sleep(1.0)
 
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
-        if self._admin is None:
-            admin = AIOKafkaAdminClient(**security_kwargs(self.settings))
-            await admin.start()
-            self._admin = admin
-        if self._offsets is None:
-            offsets = make_consumer(self.settings)  # no group: only lists offsets
-            await offsets.start()
-            self._offsets = offsets
-        return self._admin, self._offsets
+        async with self._opening:  # the loop and the index snapshot timer both ask
+            if self._admin is None:
+                admin = AIOKafkaAdminClient(**security_kwargs(self.settings))
+                try:
+                    await admin.start()
+                except Exception:
+                    await admin.close()
+                    raise
+                self._admin = admin
+            if self._offsets is None:
+                offsets = make_consumer(self.settings)  # no group: only lists offsets
+                try:
+                    await offsets.start()
+                except Exception:
+                    await offsets.stop()
+                    raise
+                self._offsets = offsets
+            return self._admin, self._offsets
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """The end offsets of ``tps`` now, from the broker (ListOffsets): unlike a
+        consumer's highwater, not as old as the last fetch of the partition."""
+        _, offsets = await self._clients()
+        return await offsets.end_offsets(tps)
 
     async def _partitions(self, admin: AIOKafkaAdminClient) -> list[TopicPartition]:
         described = await admin.describe_topics()  # all: naming one may auto-create it

@@ -462,7 +462,10 @@ class SinkService:
         except KafkaError as exc:
             log.warning("sink: commit failed (%s); those records will be written again", exc)
             return
+        still = consumer.assignment()  # a rebalance may have taken some meanwhile
         for tp, offset in mine.items():
+            if tp not in still:
+                continue  # aiokafka asserts on the highwater of an unassigned partition
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 SINK_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset))

@@ -7,8 +7,10 @@ the same partition, so the lookup can overtake the touch: after a restart,
 or whenever ``store-touches`` is behind (found by the chaos suite: decisions
 differing from the fault-free run, docs/reliability.md finding 4).
 
-So the worker snapshots the end offset (highwater) of each of its
-``touch-index`` partitions at short intervals, and ``store-touches`` reports
+So the worker snapshots the end offset of each of its ``touch-index``
+partitions at short intervals, listed from the broker with the time taken
+before the request (a consumer's highwater is only as new as the last fetch
+of the partition: finding 8), and ``store-touches`` reports
 how far it has filed each partition. The index of a partition is complete
 through the latest snapshot whose end offset it has reached:
 :meth:`IndexProgress.complete_through` gives that snapshot's time, and

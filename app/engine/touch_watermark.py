@@ -17,7 +17,7 @@ partition's index has *filed* ``touch-index`` through the lookup's send time
 It replaced a check of the worker's own intake lag, which said nothing about
 the touch partitions another worker reads: with two workers, installs were
 looked up before the other worker's intake had routed their clicks
-(docs/reliability.md, finding 6).
+(docs/reliability.md, finding 7).
 """
 
 from __future__ import annotations

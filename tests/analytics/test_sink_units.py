@@ -59,3 +59,31 @@ def test_only_refused_data_is_isolated_everything_else_retried(
 ) -> None:
     assert failure_reason(error) == reason
     assert is_data_error(error) == (reason == "rejected")
+
+
+async def test_commit_skips_the_lag_of_partitions_revoked_while_it_committed() -> None:
+    """Found by the two-worker chaos run: a rebalance during the commit took a
+    partition, and aiokafka's ``highwater`` asserted on it (the sink failed)."""
+    from aiokafka import TopicPartition
+
+    from attrib.analytics.sink import SinkService
+    from attrib.settings import load_settings
+
+    kept, taken = TopicPartition("t.attributions", 0), TopicPartition("t.attributions", 1)
+    assignment = {kept, taken}
+    committed: list[dict[TopicPartition, int]] = []
+
+    def highwater(tp: TopicPartition) -> int:
+        assert tp in assignment, "Partition is not assigned"
+        return 10
+
+    async def commit(offsets: dict[TopicPartition, int]) -> None:
+        committed.append(offsets)
+        assignment.discard(taken)  # the rebalance lands while the commit is in flight
+
+    consumer = SimpleNamespace(
+        assignment=lambda: set(assignment), commit=commit, highwater=highwater
+    )
+    sink = SinkService(load_settings(env={}), topic_names=["attributions"])
+    await sink._commit(consumer, {kept: 4, taken: 7})  # type: ignore[arg-type]
+    assert committed == [{kept: 4, taken: 7}]

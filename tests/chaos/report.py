@@ -35,6 +35,8 @@ class Report:
     decisions_replayed: int = 0  # same attribution_id again: a re-made decision, not a duplicate
     #: Decisions other than the fault-free run's of the same inputs (tests/chaos/reference.py).
     decisions_differing: int = 0
+    #: The first differing ones, for the debugging session (event id, when, got, wanted).
+    differing_examples: list[str] = field(default_factory=list)
     rows_lost: int = 0
     rows_duplicated: int = 0
     rows_lost_optimized: int = 0
@@ -105,4 +107,7 @@ class Report:
             )
         rows.append(("drain after the load", f"{self.drain_s:.1f} s"))
         width = max(len(name) for name, _ in rows)
-        return "\n".join(f"| {name:<{width}} | {value} |" for name, value in rows)
+        table = "\n".join(f"| {name:<{width}} | {value} |" for name, value in rows)
+        if self.differing_examples:
+            table += "\ndiffering decisions (first ones):\n" + "\n".join(self.differing_examples)
+        return table

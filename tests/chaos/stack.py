@@ -143,9 +143,12 @@ async def run_chaos(settings: Settings, plan: ChaosPlan, logs: Path) -> Report:
         report.decisions_duplicated += max(0, len(distinct) - 1)
         report.decisions_replayed += len(decided) - len(distinct)
         expected = reference.decisions.get(event_id)
-        report.decisions_differing += bool(decided) and (
-            expected is None or any(d != expected for d in decided)
-        )
+        differs = bool(decided) and (expected is None or any(d != expected for d in decided))
+        report.decisions_differing += differs
+        if differs and len(report.differing_examples) < 20:
+            report.differing_examples.append(
+                f"  {event_id} accepted at {accepted[event_id]:.3f}: got {decided}, want {expected}"
+            )
         report.rows_lost += rows.get(event_id, 0) == 0
         report.rows_duplicated += max(0, rows.get(event_id, 0) - 1)
         report.rows_lost_optimized += optimized.get(event_id, 0) == 0
@@ -237,13 +240,22 @@ async def _drain(
 
 
 def _worker_gauges(worker: Role) -> list[str]:
-    """The worker's pending installs, held lookups and table recovery, as /metrics shows them."""
+    """The worker's pending installs, held lookups, table recovery, lookup gates, skipped
+    offsets and records consumed per topic, as /metrics shows them."""
     try:
         with urllib.request.urlopen(f"{worker.url}/metrics", timeout=5) as resp:
             text = resp.read().decode()
     except OSError as exc:
         return [f"/metrics unreadable: {exc}"]
-    wanted = ("attrib_pending_installs", "attrib_lookups_held", "attrib_table_recovery")
+    wanted = (
+        "attrib_pending_installs",
+        "attrib_lookups_held",
+        "attrib_table_recovery",
+        "attrib_touch_watermark_age_seconds",
+        "attrib_worker_lookups_answered_incomplete_total",
+        "attrib_worker_offset_",
+        "attrib_worker_records_consumed_total",
+    )
     return [line for line in text.splitlines() if line.startswith(wanted)]
 
 

@@ -1,8 +1,9 @@
 """Two workers sharing the partitions both decide: lookups fan out across workers.
 
-An install's lookups go to every ``touch-index`` partition, so with two
-workers most of them are answered by the other worker. Found by the chaos
-suite (docs/reliability.md finding 6): with two workers nothing was decided.
+An install's lookups go to the ``touch-index`` partitions of its keys, so with
+two workers many of them are answered by the other worker, from touches the
+other worker's intake routed. The chaos suite's two-worker runs found the
+gates of that path wrong (docs/reliability.md findings 7 and 8).
 """
 
 from __future__ import annotations
