@@ -49,6 +49,12 @@ REWINDS = Counter(
     "consumer skipped records (each skipped record is read again)",
     ["topic"],
 )
+OLD_DROPPED = Counter(
+    "attrib_worker_offset_old_records_dropped_total",
+    "Records of an engine topic partition dropped because an earlier read had "
+    "handed them on already (a stale fetch after a seek)",
+    ["topic"],
+)
 JUMPS_ACCEPTED = Counter(
     "attrib_worker_offset_jumps_accepted_total",
     "Offsets of an engine topic partition given up after repeated seeks back "
@@ -135,6 +141,8 @@ def install(consumer_class: type, contiguous: Callable[[str], bool]) -> None:
             verdict = guard.judge(tp, message.offset)
             if verdict is Verdict.PASS:
                 yield tp, message
+            elif verdict is Verdict.OLD:
+                OLD_DROPPED.labels(tp.topic).inc()
             elif verdict is Verdict.REWIND:
                 REWINDS.labels(tp.topic).inc()
                 log.warning(

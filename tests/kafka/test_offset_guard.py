@@ -181,3 +181,20 @@ def test_install_leaves_other_topics_alone() -> None:
     handed = _drain(consumer, rounds=2)
     assert [offset for _, offset in handed] == list(range(30, 40))  # gaps are Faust's to judge
     assert consumer.seeks == []
+
+
+def test_install_drops_records_handed_on_already_and_counts_them() -> None:
+    class Consumer(_Consumer):
+        pass
+
+    offset_guard.install(Consumer, {"inputs"}.__contains__)
+    consumer = Consumer(size=20, skip=0)
+    tp = _TP("inputs", 0)
+    consumer.committed = {tp: 0}
+    asyncio.run(consumer.seek_to_committed())
+    first = _drain(consumer, rounds=1)  # 0..9 handed on
+    consumer.position[tp] = 4  # a stale fetch position: 4..9 come again
+    before = offset_guard.OLD_DROPPED.labels("inputs")._value.get()
+    again = _drain(consumer, rounds=2)
+    assert [o for _, o in first + again] == list(range(20))  # each offset once, in order
+    assert offset_guard.OLD_DROPPED.labels("inputs")._value.get() - before == 6
