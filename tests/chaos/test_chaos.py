@@ -58,7 +58,7 @@ async def test_one_worker_killed_under_load_decides_counts_and_delivers_everythi
 
 @pytest.mark.skipif(
     "CHAOS_SECONDS" not in os.environ,
-    reason="make chaos only: not yet run after the fixes of findings 4 and 5 (docs/reliability.md)",
+    reason="make chaos only: ~3.5 min each (docs/reliability.md, Running it)",
 )
 async def test_two_workers_with_a_standby_through_kills_and_a_clickhouse_outage(
     chaos_settings: Settings, tmp_path: Path
@@ -80,7 +80,7 @@ async def test_two_workers_with_a_standby_through_kills_and_a_clickhouse_outage(
 
 @pytest.mark.skipif(
     "CHAOS_SECONDS" not in os.environ,
-    reason="make chaos only: not yet run after the fixes of findings 4 and 5 (docs/reliability.md)",
+    reason="make chaos only: ~3.5 min each (docs/reliability.md, Running it)",
 )
 async def test_two_workers_through_broker_restarts(
     chaos_settings: Settings, tmp_path: Path
