@@ -43,25 +43,44 @@ def _committed(partition: int) -> int | None:
 
 
 async def wait_for_index(events: Sequence[Any]) -> None:
-    """Until the index of each partition of ``events`` is complete through their send times."""
+    """Until the index of each partition of ``events`` is complete through their send times.
+
+    While it waits, this worker's ``touch-lookup`` partitions are paused: Faust
+    hands every agent its records from one drain loop, which blocks once an
+    agent's buffer is full, and ``store-touches``, whose progress this waits
+    for, would starve behind the lookups piling up (found by the long
+    two-worker chaos run: 30 s waits one after another, decisions stalled).
+    """
     sent: dict[int, int] = {}
     for event in events:
         partition = event.message.partition
         sent[partition] = max(sent.get(partition, 0), int(event.message.timestamp * 1000))
     deadline = time.monotonic() + INDEX_WAIT_S
-    for partition, sent_ms in sent.items():
-        while True:
-            through = index_progress.complete_through(partition, floor=_committed(partition))
-            if through is not None and through >= sent_ms:
-                break
-            if time.monotonic() > deadline:
-                LOOKUPS_ANSWERED_INCOMPLETE.inc()
-                log.warning(
-                    "lookups answered before the touch index caught up with them",
-                    extra={"fields": {"partition": partition, "complete_through": through}},
-                )
-                break
-            await asyncio.sleep(INDEX_POLL_S)
+    paused: list[TP] = []
+    try:
+        for partition, sent_ms in sent.items():
+            while True:
+                through = index_progress.complete_through(partition, floor=_committed(partition))
+                if through is not None and through >= sent_ms:
+                    break
+                if time.monotonic() > deadline:
+                    LOOKUPS_ANSWERED_INCOMPLETE.inc()
+                    log.warning(
+                        "lookups answered before the touch index caught up with them",
+                        extra={"fields": {"partition": partition, "complete_through": through}},
+                    )
+                    break
+                if not paused:
+                    paused = _lookup_partitions()
+                    app.consumer.pause_partitions(paused)
+                await asyncio.sleep(INDEX_POLL_S)
+    finally:
+        if paused:
+            app.consumer.resume_partitions(paused)
+
+
+def _lookup_partitions() -> list[TP]:
+    return [tp for tp in app.assignor.assigned_actives() if tp.topic == channels.names.touch_lookup]
 
 
 @app.agent(channels.touch_lookup, name="answer-lookups", concurrency=1)

@@ -30,6 +30,8 @@ from attrib.settings import Settings
 CYCLE_S = 0.02
 #: Between two polls of the committed offsets within one cycle.
 POLL_S = 0.01
+#: How often the touch topics' partitions are listed again.
+DESCRIBE_EVERY_S = 30.0
 
 
 class TouchWatermarkWatcher(Service):
@@ -100,8 +102,11 @@ class TouchWatermarkWatcher(Service):
     async def _cycle(self) -> None:
         admin, offsets = await self._clients()
         tps = await self._partitions(admin)
+        described_ms = wall_ms()
         while not self.should_stop:
             taken = wall_ms()
+            if taken - described_ms > DESCRIBE_EVERY_S * 1000:  # topics created or grown
+                tps, described_ms = await self._partitions(admin), taken
             ends = await offsets.end_offsets(tps)
             starts: dict[TopicPartition, int] = {}
             while not self.should_stop:
