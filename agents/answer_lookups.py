@@ -66,7 +66,12 @@ async def wait_for_index(events: Sequence[Any]) -> None:
                 if time.monotonic() > deadline:
                     LOOKUPS_ANSWERED_INCOMPLETE.inc()
                     log.warning(
-                        "lookups answered before the touch index caught up with them",
+                        "lookups of touch-lookup[%s] sent at %s answered before the touch "
+                        "index caught up with them (complete through %s; %s)",
+                        partition,
+                        sent_ms,
+                        through,
+                        index_progress.describe(partition),
                         extra={"fields": {"partition": partition, "complete_through": through}},
                     )
                     break
@@ -75,8 +80,9 @@ async def wait_for_index(events: Sequence[Any]) -> None:
                     app.consumer.pause_partitions(paused)
                 await asyncio.sleep(INDEX_POLL_S)
     finally:
-        if paused:
-            app.consumer.resume_partitions(paused)
+        if paused:  # only those still ours: a rebalance meanwhile re-activated its own
+            still = set(_lookup_partitions())
+            app.consumer.resume_partitions([tp for tp in paused if tp in still])
 
 
 def _lookup_partitions() -> list[TP]:

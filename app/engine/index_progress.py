@@ -59,6 +59,16 @@ class IndexProgress:
         if next_offset > self.filed.get(partition, 0):
             self.filed[partition] = next_offset
 
+    def describe(self, partition: int) -> str:
+        """The partition's progress in a log line: filed, oldest and newest snapshot kept."""
+        kept = self.snapshots.get(partition) or deque()
+        first = kept[0] if kept else None
+        last = kept[-1] if kept else None
+        return (
+            f"filed {self.filed.get(partition)}, {len(kept)} snapshots, "
+            f"oldest (ms, end) {first}, newest {last}"
+        )
+
     def complete_through(self, partition: int, floor: int | None = None) -> int | None:
         """The time of the newest snapshot of ``partition`` whose end offset is filed
         (None: none yet). ``floor``: an offset known filed (the committed one)."""

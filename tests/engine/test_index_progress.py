@@ -109,3 +109,14 @@ def test_an_empty_partition_never_committed_is_complete() -> None:
     progress = IndexProgress()
     progress.snapshot(1_000, {0: 0})
     assert progress.complete_through(0) == 1_000
+
+
+def test_describe_names_what_was_filed_and_the_snapshots_kept() -> None:
+    progress = IndexProgress()
+    progress.snapshot(1_000, {0: 5})
+    progress.snapshot(2_000, {0: 9})
+    progress.filed_through(0, 5)
+    text = progress.describe(0)
+    assert "filed 5" in text
+    assert "2 snapshots" in text
+    assert "(2000, 9)" in text
