@@ -45,48 +45,34 @@ def _committed(partition: int) -> int | None:
 async def wait_for_index(events: Sequence[Any]) -> None:
     """Until the index of each partition of ``events`` is complete through their send times.
 
-    While it waits, this worker's ``touch-lookup`` partitions are paused: Faust
-    hands every agent its records from one drain loop, which blocks once an
-    agent's buffer is full, and ``store-touches``, whose progress this waits
-    for, would starve behind the lookups piling up (found by the long
-    two-worker chaos run: 30 s waits one after another, decisions stalled).
+    It waits inline, which can block Faust's one drain loop once this agent's
+    buffer is full and starve ``store-touches`` (docs/reliability.md, finding
+    10, open: pausing the partitions while waiting was tried and made the long
+    one-worker run stall; the fix to make is to set waiting envelopes aside).
     """
     sent: dict[int, int] = {}
     for event in events:
         partition = event.message.partition
         sent[partition] = max(sent.get(partition, 0), int(event.message.timestamp * 1000))
     deadline = time.monotonic() + INDEX_WAIT_S
-    paused: list[TP] = []
-    try:
-        for partition, sent_ms in sent.items():
-            while True:
-                through = index_progress.complete_through(partition, floor=_committed(partition))
-                if through is not None and through >= sent_ms:
-                    break
-                if time.monotonic() > deadline:
-                    LOOKUPS_ANSWERED_INCOMPLETE.inc()
-                    log.warning(
-                        "lookups of touch-lookup[%s] sent at %s answered before the touch "
-                        "index caught up with them (complete through %s; %s)",
-                        partition,
-                        sent_ms,
-                        through,
-                        index_progress.describe(partition),
-                        extra={"fields": {"partition": partition, "complete_through": through}},
-                    )
-                    break
-                if not paused:
-                    paused = _lookup_partitions()
-                    app.consumer.pause_partitions(paused)
-                await asyncio.sleep(INDEX_POLL_S)
-    finally:
-        if paused:  # only those still ours: a rebalance meanwhile re-activated its own
-            still = set(_lookup_partitions())
-            app.consumer.resume_partitions([tp for tp in paused if tp in still])
-
-
-def _lookup_partitions() -> list[TP]:
-    return [tp for tp in app.assignor.assigned_actives() if tp.topic == channels.names.touch_lookup]
+    for partition, sent_ms in sent.items():
+        while True:
+            through = index_progress.complete_through(partition, floor=_committed(partition))
+            if through is not None and through >= sent_ms:
+                break
+            if time.monotonic() > deadline:
+                LOOKUPS_ANSWERED_INCOMPLETE.inc()
+                log.warning(
+                    "lookups of touch-lookup[%s] sent at %s answered before the touch "
+                    "index caught up with them (complete through %s; %s)",
+                    partition,
+                    sent_ms,
+                    through,
+                    index_progress.describe(partition),
+                    extra={"fields": {"partition": partition, "complete_through": through}},
+                )
+                break
+            await asyncio.sleep(INDEX_POLL_S)
 
 
 @app.agent(channels.touch_lookup, name="answer-lookups", concurrency=1)
