@@ -42,7 +42,12 @@ WAITING_EVENTS = Gauge(
 LOOKUPS_ANSWERED_INCOMPLETE = Counter(
     "attrib_worker_lookups_answered_incomplete_total",
     "Lookup envelopes answered before the touch index held every touch written before "
-    "them (waited INDEX_WAIT_S for store-touches to catch up)",
+    "them (set aside INDEX_WAIT_S for store-touches to catch up)",
+)
+LOOKUP_ENVELOPES_WAITING = Gauge(
+    "attrib_lookup_envelopes_waiting_for_index",
+    "Lookup envelopes set aside until the touch index of their partition holds every "
+    "touch written before them",
 )
 LOOKUPS_HELD = Gauge(
     "attrib_lookups_held",
