@@ -22,11 +22,13 @@ has an install postback for every network its touches name, and a push
 endpoint, both pointing at a receiver the benchmark starts on loopback (its
 own process, answers 200 at once); the report adds the requests it got.
 
-``--deliver-compare`` runs only the backlog, ``--pairs`` times with the
-delivery stage off and on alternately (off, on, off, on, ...), each
-configuration on fresh topics (deleted after it) with the same app
-configuration and the same kind of records, and prints decisions/s off, on,
-and the drop per pair and overall (the goal of issue 12: at most 10%).
+``--deliver-compare`` runs only the backlog, ``--pairs`` rounds of each
+``--modes`` configuration: delivery ``off``, in the ``worker``, and in a
+``role`` process of its own (``attrib deliver``), each on fresh topics
+(deleted after it) with the same app configuration and the same records
+(the touches are filed before the installs are offered, so every run decides
+the same installs), and prints decisions/s per mode and the drop of each
+delivery mode against ``off`` (the goal of issue 12: at most 10%).
 
 Numbers on a shared 2-core machine are noisy: compare the ratios of one run.
 """
@@ -234,23 +236,29 @@ async def count_records(settings: Settings, topic: str, want: int, deadline_s: f
         await consumer.stop()
 
 
+def worker_env(settings: Settings, *, deliver: bool) -> dict[str, str]:
+    """The environment of this run's ``attrib worker`` (and ``attrib deliver``) processes."""
+    env = dict(os.environ)
+    env.update(
+        ATTRIB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+        ATTRIB_TOPIC_PREFIX=settings.topic_prefix,
+        ATTRIB_FAUST_APP_ID=settings.faust_app_id,
+        ATTRIB_DATA_DIR=settings.data_dir,
+        ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
+        ATTRIB_DECISION_DELAY="0s",
+        ATTRIB_WORKER_SINK="false",  # measure the join alone
+        # Postback/push delivery in the worker: off unless --deliver (its cost apart).
+        ATTRIB_WORKER_DELIVER="true" if deliver else "false",
+    )
+    return env
+
+
 class Worker:
     def __init__(
         self, settings: Settings, *, profile: Path | None = None, deliver: bool = False
     ) -> None:
         self.port = 16600 + random.randint(0, 300)
-        self.env = dict(os.environ)
-        self.env.update(
-            ATTRIB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-            ATTRIB_TOPIC_PREFIX=settings.topic_prefix,
-            ATTRIB_FAUST_APP_ID=settings.faust_app_id,
-            ATTRIB_DATA_DIR=settings.data_dir,
-            ATTRIB_TOPIC_PARTITIONS=str(settings.topic_partitions),
-            ATTRIB_DECISION_DELAY="0s",
-            ATTRIB_WORKER_SINK="false",  # measure the join alone
-            # Postback/push delivery in the worker: off unless --deliver (its cost apart).
-            ATTRIB_WORKER_DELIVER="true" if deliver else "false",
-        )
+        self.env = worker_env(settings, deliver=deliver)
         argv = [sys.executable]
         if profile is not None:
             argv += ["-m", "cProfile", "-o", str(profile)]
@@ -293,6 +301,29 @@ class Worker:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=120)
+
+
+class DeliverRole:
+    """``attrib deliver``: the delivery stage in a process of its own (as the chart's
+    optional ``deliver`` Deployment runs it), for ``--deliver-compare``'s ``role`` mode."""
+
+    def __init__(self, settings: Settings) -> None:
+        env = worker_env(settings, deliver=False)
+        self.log = open(Path(settings.data_dir) / "bench-deliver.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "attrib.cli", "deliver"],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 async def records_produced(settings: Settings) -> int:
@@ -578,7 +609,12 @@ async def main() -> None:
         action="store_true",
         help="only the backlog's decisions/s, delivery off and on alternately (fresh topics each)",
     )
-    parser.add_argument("--pairs", type=int, default=3, help="off/on pairs of --deliver-compare")
+    parser.add_argument("--pairs", type=int, default=3, help="rounds of --deliver-compare")
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help="--deliver-compare's configurations, in each round's order (off first)",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the data folder, logs and the run's topics"
     )
@@ -607,12 +643,28 @@ async def main() -> None:
             receiver.stop()
 
 
+#: ``--deliver-compare``'s configurations: no delivery, the delivery stage inside the
+#: worker (``ATTRIB_WORKER_DELIVER=true``, the default deployment), and in a process
+#: of its own (``attrib deliver``, the chart's optional Deployment).
+MODES = ("off", "worker", "role")
+
+
+async def produce_installs(settings: Settings, installs: list) -> None:
+    await produce(settings, [], installs)
+
+
 async def backlog_run(
-    args: argparse.Namespace, base: Settings, tmp: Path, receiver: Receiver, deliver: bool
+    args: argparse.Namespace, base: Settings, tmp: Path, receiver: Receiver, mode: str
 ) -> dict[str, Any]:
-    """One configuration of ``--deliver-compare``: the backlog's decisions/s on fresh
-    topics (deleted at the end), the app's postbacks and push endpoint registered
-    either way; with ``deliver``, also the deliveries the receiver got."""
+    """One configuration of ``--deliver-compare``: decisions/s over a backlog of
+    installs, on fresh topics (deleted at the end), the app's postbacks and push
+    endpoint registered in every mode; with delivery, also what the receiver got.
+
+    The touches are produced first and the worker files them all before the
+    installs are produced: every run then decides the same installs the same
+    way (when installs and touches were read side by side, 16-84% of the
+    installs found their touches, depending on the order of consumption).
+    """
     tag = uuid.uuid4().hex[:8]
     data_dir = tmp / f"run-{tag}"
     data_dir.mkdir()
@@ -622,19 +674,25 @@ async def backlog_run(
     try:
         await register(settings, receiver.base)
         touches, installs = make_records(installs_n, args.per_install, now_ms())
-        await produce(settings, touches, installs)
-        worker = Worker(settings, deliver=deliver)
+        await produce(settings, touches, [])
+        worker = Worker(settings, deliver=mode == "worker")
+        role = DeliverRole(settings) if mode == "role" else None
         try:
             worker.wait_ready()
+            worker.wait_idle(quiet_s=2.0)  # every touch filed
+            progress(f"{len(touches):,} touches filed; producing {installs_n:,} installs")
             started, started_wall = time.perf_counter(), time.time()
+            await produce_installs(settings, installs)
             decided = await count_records(settings, "attributions", installs_n, deadline_s=1_800)
             elapsed = time.perf_counter() - started
             postbacks, pushes = owed(decided)
-            seen = receiver.wait(postbacks, pushes) if deliver else receiver.stats()
+            seen = receiver.wait(postbacks, pushes) if mode != "off" else receiver.stats()
         finally:
             worker.stop()
+            if role is not None:
+                role.stop()
         return {
-            "deliver": deliver,
+            "mode": mode,
             "decisions": len(decided),
             "decisions_ps": len(decided) / elapsed,
             "owed_postbacks": postbacks,
@@ -642,7 +700,7 @@ async def backlog_run(
             "postbacks": seen["postbacks"],
             "pushes": seen["pushes"],
             "decided_s": elapsed,
-            # the last postback or push, seconds after the worker was ready
+            # the last postback or push, seconds after the installs were offered
             "delivered_s": seen["last"] - started_wall if seen.get("last") else None,
         }
     finally:
@@ -656,13 +714,13 @@ async def backlog_run(
 
 async def compare(args: argparse.Namespace, base: Settings, tmp: Path, receiver: Receiver) -> None:
     runs: list[dict[str, Any]] = []
-    for pair in range(args.pairs):
-        for deliver in (False, True):
-            label = "on" if deliver else "off"
-            progress(f"pair {pair + 1}/{args.pairs}, delivery {label}")
-            run = await backlog_run(args, base, tmp, receiver, deliver)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    for round_ in range(args.pairs):
+        for mode in modes:
+            progress(f"round {round_ + 1}/{args.pairs}, delivery {mode}")
+            run = await backlog_run(args, base, tmp, receiver, mode)
             progress(
-                f"delivery {label}: {run['decisions_ps']:,.0f} decisions/s, "
+                f"delivery {mode}: {run['decisions_ps']:,.0f} decisions/s, "
                 f"{run['postbacks']:,} postbacks, {run['pushes']:,} pushes"
             )
             runs.append(run)
@@ -676,41 +734,53 @@ async def compare(args: argparse.Namespace, base: Settings, tmp: Path, receiver:
 
 
 def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) -> str:
-    """``--deliver-compare``'s report: per pair and overall decisions/s off, on, drop."""
-    offs = [r for r in runs if not r["deliver"]]
-    ons = [r for r in runs if r["deliver"]]
+    """``--deliver-compare``'s report: per round decisions/s of each mode and the drop of
+    each delivery mode against ``off`` of the same round, then the drops of the means."""
+    modes = [m for m in MODES if any(r["mode"] == m for r in runs)]
+    by_mode = {m: [r for r in runs if r["mode"] == m] for m in modes}
+    on_modes = [m for m in modes if m != "off"]
+    header = f"{'round':<7}{'off, dec/s':>12}"
+    for m in on_modes:
+        header += f"{m + ', dec/s':>15}{'drop':>8}"
+    header += f"{'won':>8}" + "".join(f"{m + ' delivered':>20}" for m in on_modes)
     lines = [
-        f"engine decisions/s, delivery off vs on: {touches:,} touches, {installs:,} installs"
-        " per configuration",
-        f"{'pair':<6}{'off, dec/s':>12}{'on, dec/s':>12}{'drop':>8}{'won off':>9}{'won on':>9}"
-        f"{'postbacks':>11}{'pushes':>9}{'decided, s':>12}{'delivered, s':>14}",
+        f"engine decisions/s, delivery off vs on: {touches:,} touches filed first, then"
+        f" {installs:,} installs, per configuration",
+        header,
     ]
-    for n, (off, on) in enumerate(zip(offs, ons, strict=True), 1):
-        drop = 1 - on["decisions_ps"] / off["decisions_ps"]
-        lines.append(
-            f"{n:<6}{off['decisions_ps']:>12,.0f}{on['decisions_ps']:>12,.0f}{drop:>8.1%}"
-            f"{off['owed_postbacks']:>9,}{on['owed_postbacks']:>9,}"
-            f"{on['postbacks']:>11,}{on['pushes']:>9,}{on['decided_s']:>12.1f}"
-            f"{on['delivered_s'] if on['delivered_s'] is not None else float('nan'):>14.1f}"
-        )
-    off_mean = sum(r["decisions_ps"] for r in offs) / len(offs)
-    on_mean = sum(r["decisions_ps"] for r in ons) / len(ons)
-    drop = 1 - on_mean / off_mean
-    postbacks = sum(r["postbacks"] for r in ons)
-    owed_postbacks = sum(r["owed_postbacks"] for r in ons)
-    pushes = sum(r["pushes"] for r in ons)
-    owed_pushes = sum(r["owed_pushes"] for r in ons)
-    verdict = "met" if drop <= 0.10 else "not met"
-    lines += [
-        f"{'decisions/s, delivery off (mean)':<44}{off_mean:>14,.0f}",
-        f"{'decisions/s, delivery on (mean)':<44}{on_mean:>14,.0f}",
-        f"{'drop with delivery on':<44}{drop:>14.1%}",
-        f"drop with delivery on: {drop:.1%} (goal: at most 10%: {verdict})",
-        f"deliveries with delivery on: {postbacks:,} of {owed_postbacks:,} postbacks owed,"
-        f" {pushes:,} of {owed_pushes:,} pushes owed",
-        "(won off/on: installs won by a network, each owing a postback; decided, s /"
-        " delivered, s: the on run's last decision / last delivery, after ready)",
-    ]
+    rounds = zip(*(by_mode[m] for m in modes), strict=True)
+    for n, row in enumerate(rounds, 1):
+        runs_of = dict(zip(modes, row, strict=True))
+        off = runs_of["off"]
+        line = f"{n:<7}{off['decisions_ps']:>12,.0f}"
+        for m in on_modes:
+            on = runs_of[m]
+            line += (
+                f"{on['decisions_ps']:>15,.0f}{1 - on['decisions_ps'] / off['decisions_ps']:>8.1%}"
+            )
+        line += f"{off['owed_postbacks']:>8,}"
+        for m in on_modes:
+            on = runs_of[m]
+            line += f"{str(on['postbacks']) + ' + ' + str(on['pushes']):>20}"
+        lines.append(line)
+    means = {m: sum(r["decisions_ps"] for r in by_mode[m]) / len(by_mode[m]) for m in modes}
+    for m in modes:
+        lines.append(f"{'decisions/s, delivery ' + m + ' (mean)':<44}{means[m]:>14,.0f}")
+    for m in on_modes:
+        drop = 1 - means[m] / means["off"]
+        verdict = "met" if drop <= 0.10 else "not met"
+        ons = by_mode[m]
+        lines += [
+            f"drop with delivery {m}: {drop:.1%} (goal: at most 10%: {verdict})",
+            f"  deliveries: {sum(r['postbacks'] for r in ons):,} of"
+            f" {sum(r['owed_postbacks'] for r in ons):,} postbacks owed,"
+            f" {sum(r['pushes'] for r in ons):,} of {sum(r['owed_pushes'] for r in ons):,}"
+            " pushes owed",
+        ]
+    lines.append(
+        "(won: installs won by a network, each owing a postback; delivered: postback +"
+        " push requests the receiver got)"
+    )
     return "\n".join(lines)
 
 
