@@ -72,11 +72,22 @@ def all_delivered(receiver: Receiver, subjects: set[tuple[str, str]]) -> bool:
     return all(s in done for s in subjects)
 
 
-def reconcile(receiver: Receiver, subjects: set[tuple[str, str]], report: Report) -> None:
+def reconcile(
+    receiver: Receiver,
+    subjects: set[tuple[str, str]],
+    report: Report,
+    kept: set[tuple[str, str]] | None = None,
+) -> None:
+    """Count ``subjects`` (owed for the accepted requests) lost, and every other 2xx
+    delivery as not owed, except those in ``kept``: owed for requests the collector
+    refused (503: "not known to be written", docs/collector.md) that Kafka kept
+    anyway, so they were decided, and delivered as they must be."""
     done = delivered(receiver)
+    kept = kept or set()
     report.deliveries_owed = len(subjects)
     report.deliveries_lost = sum(s not in done for s in subjects)
-    report.deliveries_unowed = sum(s not in subjects for s in done)
+    report.deliveries_unowed = sum(s not in subjects and s not in kept for s in done)
+    report.deliveries_of_refused = sum(s not in subjects and s in kept for s in done)
     for ids in done.values():
         report.deliveries_duplicated += len(set(ids)) - 1
         report.deliveries_repeated += len(ids) - len(set(ids))

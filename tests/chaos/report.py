@@ -46,6 +46,8 @@ class Report:
     deliveries_duplicated: int = 0  # a second delivery id delivered for one postback owed
     deliveries_repeated: int = 0  # the same delivery id answered 2xx again (receivers dedupe)
     deliveries_unowed: int = 0
+    #: Delivered for requests refused with a 503 that Kafka kept anyway (owed all the same).
+    deliveries_of_refused: int = 0
     #: Reports whose figures differ from the fault-free run's (name: first differing row).
     reports_differing: dict[str, str] = field(default_factory=dict)
     reports_compared: list[str] = field(default_factory=list)
@@ -86,6 +88,7 @@ class Report:
             ("deliveries duplicated", str(self.deliveries_duplicated)),
             ("deliveries repeated (same delivery id)", str(self.deliveries_repeated)),
             ("deliveries not owed", str(self.deliveries_unowed)),
+            ("deliveries for refused requests Kafka kept", str(self.deliveries_of_refused)),
             (
                 "reports equal to the fault-free run's",
                 f"{len(self.reports_compared) - len(self.reports_differing)} of "
