@@ -70,6 +70,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
+from bench_cpu import cpu_seconds
 
 from attrib.kafka.client import security_kwargs
 from attrib.settings import load_settings
@@ -252,16 +253,6 @@ async def _connection(
                 latencies.append((clock() - started) * 1000)
     finally:
         writer.close()
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of process ``pid`` so far (Linux), else ``None``."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def load(

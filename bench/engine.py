@@ -54,6 +54,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiokafka import TopicPartition
+from bench_cpu import MachineTimes, cpu_seconds
 from bench_topics import delete_run_topics
 from rocksdict import AccessType, Rdict
 
@@ -681,10 +682,22 @@ async def backlog_run(
             worker.wait_ready()
             worker.wait_idle(quiet_s=2.0)  # every touch filed
             progress(f"{len(touches):,} touches filed; producing {installs_n:,} installs")
+            pids = {"worker": worker.proc.pid, "role": role.proc.pid if role else None}
+            cpu_before = {name: cpu_seconds(pid) if pid else None for name, pid in pids.items()}
+            machine_before = MachineTimes.now()
             started, started_wall = time.perf_counter(), time.time()
             await produce_installs(settings, installs)
             decided = await count_records(settings, "attributions", installs_n, deadline_s=1_800)
             elapsed = time.perf_counter() - started
+            busy = MachineTimes.now().busy_since(machine_before)
+            cpu = {
+                name: (after - before)
+                if (before := cpu_before[name]) is not None
+                and pid
+                and (after := cpu_seconds(pid)) is not None
+                else None
+                for name, pid in pids.items()
+            }
             postbacks, pushes = owed(decided)
             seen = receiver.wait(postbacks, pushes) if mode != "off" else receiver.stats()
         finally:
@@ -700,6 +713,10 @@ async def backlog_run(
             "postbacks": seen["postbacks"],
             "pushes": seen["pushes"],
             "decided_s": elapsed,
+            # while deciding: the share of all CPUs busy, and CPU seconds per process
+            "machine_busy": busy,
+            "worker_cpu_s": cpu["worker"],
+            "role_cpu_s": cpu["role"],
             # the last postback or push, seconds after the installs were offered
             "delivered_s": seen["last"] - started_wall if seen.get("last") else None,
         }
@@ -777,11 +794,47 @@ def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) 
             f" {sum(r['pushes'] for r in ons):,} of {sum(r['owed_pushes'] for r in ons):,}"
             " pushes owed",
         ]
+    lines += cpu_lines(by_mode, modes)
     lines.append(
         "(won: installs won by a network, each owing a postback; delivered: postback +"
-        " push requests the receiver got)"
+        " push requests the receiver got; CPU: from the installs offered to the last"
+        " decision)"
     )
     return "\n".join(lines)
+
+
+def cpu_lines(by_mode: dict[str, list[dict[str, Any]]], modes: list[str]) -> list[str]:
+    """Per mode: how busy the machine was while deciding, and the CPU each process spent
+    per decision (the worker's is the engine's cost per decision, whatever the load)."""
+
+    def mean(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return sum(known) / len(known) if known else None
+
+    def fmt(value: float | None, spec: str) -> str:
+        return "n/a" if value is None else format(value, spec)
+
+    lines: list[str] = []
+    for m in modes:
+        runs = by_mode[m]
+        busy = mean([r.get("machine_busy") for r in runs])
+        worker_us = mean(
+            [
+                r["worker_cpu_s"] / r["decisions"] * 1e6 if r.get("worker_cpu_s") else None
+                for r in runs
+            ]
+        )
+        role_us = mean(
+            [r["role_cpu_s"] / r["decisions"] * 1e6 if r.get("role_cpu_s") else None for r in runs]
+        )
+        line = (
+            f"delivery {m}: machine busy {fmt(busy, '.0%')} while deciding;"
+            f" worker CPU per decision {fmt(worker_us, ',.0f')} µs"
+        )
+        if role_us is not None:
+            line += f", attrib deliver's {role_us:,.0f} µs"
+        lines.append(line)
+    return lines
 
 
 async def measure(

@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from bench_cpu import cpu_seconds
 from bench_topics import delete_run_topics
 
 from attrib.avro.codec import default_codec
@@ -524,13 +525,6 @@ def measure_bare(base: str, count: int) -> tuple[float, float]:
     seen = wait_count(base, count, within=60)
     reset(base)
     return rate_of(seen), cpu
-
-
-def cpu_seconds(pid: int, *, main_thread: bool = False) -> float:
-    """User + system CPU time of process ``pid`` (or its main thread) so far (Linux /proc)."""
-    path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
-    fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -77,6 +77,9 @@ def run(mode: str, rate: float) -> dict[str, object]:
         "pushes": sent,
         "decided_s": 10.0,
         "delivered_s": 11.3 if sent else None,
+        "machine_busy": 0.5 if mode == "off" else 0.98,
+        "worker_cpu_s": 4.0 if mode != "worker" else 7.0,
+        "role_cpu_s": 3.0 if mode == "role" else None,
     }
 
 
@@ -123,3 +126,15 @@ def test_the_compare_report_takes_any_subset_of_modes_with_off() -> None:
     )
     assert "role" not in out
     assert "drop with delivery worker: 10.0% (goal: at most 10%: met)" in out
+
+
+def test_the_compare_report_gives_the_machine_load_and_cpu_per_decision_of_each_mode() -> None:
+    runs = [run("off", 1_000), run("worker", 900), run("role", 950)]
+    lines = engine.compare_summary(runs, touches=100_000, installs=10_000).splitlines()
+    cpu = [line for line in lines if "machine busy" in line]
+    assert cpu == [
+        "delivery off: machine busy 50% while deciding; worker CPU per decision 400 µs",
+        "delivery worker: machine busy 98% while deciding; worker CPU per decision 700 µs",
+        "delivery role: machine busy 98% while deciding; worker CPU per decision 400 µs,"
+        " attrib deliver's 300 µs",
+    ]
