@@ -741,13 +741,52 @@ async def compare(args: argparse.Namespace, base: Settings, tmp: Path, receiver:
                 f"{run['postbacks']:,} postbacks, {run['pushes']:,} pushes"
             )
             runs.append(run)
+    progress(f"bare aiohttp client: {BARE_REQUESTS:,} GETs to the same receiver")
+    bare_us = await bare_client_cpu_us(receiver)
     installs_n = args.touches // args.per_install
     print()
     print(compare_summary(runs, touches=installs_n * args.per_install, installs=installs_n))
+    print(bound_lines(runs, bare_us))
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         print(f"kept {tmp}")
+
+
+#: Requests of the bare client lane of ``--deliver-compare``.
+BARE_REQUESTS = 20_000
+
+
+async def bare_client_cpu_us(receiver: Receiver) -> float:
+    """CPU µs per request of a bare aiohttp client (bench/postbacks.py's ceiling lane:
+    one session, 16 requests at a time) to the run's receiver, in this process."""
+    from postbacks import bare_client
+
+    receiver.reset()
+    before = time.process_time()
+    await bare_client(receiver.base, BARE_REQUESTS)
+    return (time.process_time() - before) / BARE_REQUESTS * 1e6
+
+
+def bound_lines(runs: list[dict[str, Any]], bare_us: float) -> str:
+    """The bound of the drop with delivery inside the worker: the worker runs on one
+    event loop, so every delivery's request costs it at least a bare client's CPU."""
+    offs = [r for r in runs if r["mode"] == "off" and r.get("worker_cpu_s")]
+    ons = [r for r in runs if r["mode"] != "off"]
+    if not offs or not ons:
+        return ""
+    off_us = sum(r["worker_cpu_s"] / r["decisions"] * 1e6 for r in offs) / len(offs)
+    per_decision = sum((r["postbacks"] + r["pushes"]) / r["decisions"] for r in ons) / len(ons)
+    least = bare_us * per_decision
+    return "\n".join(
+        [
+            f"bare aiohttp client: {bare_us:,.0f} µs CPU per request (this run, same receiver);"
+            f" {per_decision:.2f} deliveries per decision",
+            f"bound, delivery in the worker: its one event loop spends at least"
+            f" {least:,.0f} µs more per decision ({off_us:,.0f} without), so the rate of a"
+            f" saturated worker drops by at least {least / (off_us + least):.1%}",
+        ]
+    )
 
 
 def compare_summary(runs: list[dict[str, Any]], *, touches: int, installs: int) -> str:

@@ -138,3 +138,21 @@ def test_the_compare_report_gives_the_machine_load_and_cpu_per_decision_of_each_
         "delivery role: machine busy 98% while deciding; worker CPU per decision 400 µs,"
         " attrib deliver's 300 µs",
     ]
+
+
+def test_the_bound_of_the_in_worker_drop_is_the_bare_clients_cpu_per_decision() -> None:
+    runs = [run("off", 1_000), run("worker", 900)]
+    # off: 400 µs of worker CPU per decision; 2 deliveries per decision at 100 µs each.
+    lines = engine.bound_lines(runs, bare_us=100.0).splitlines()
+    assert lines[0] == (
+        "bare aiohttp client: 100 µs CPU per request (this run, same receiver);"
+        " 2.00 deliveries per decision"
+    )
+    assert lines[1].endswith(
+        "at least 200 µs more per decision (400 without), so the rate of a saturated"
+        " worker drops by at least 33.3%"
+    )
+
+
+def test_no_bound_without_an_off_and_an_on_run() -> None:
+    assert engine.bound_lines([run("off", 1_000)], bare_us=100.0) == ""
