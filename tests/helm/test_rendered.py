@@ -188,7 +188,15 @@ def test_deliver_role_is_off_by_default_and_runs_attrib_deliver() -> None:
     (container,) = find(manifests, "Deployment", "deliver")["spec"]["template"]["spec"][
         "containers"
     ]
-    assert container["command"] + container["args"] == ["attrib", "deliver", "--concurrency=8"]
+    assert container["command"] + container["args"] == [
+        "attrib",
+        "deliver",
+        "--metrics-port",
+        "9100",
+        "--concurrency=8",
+    ]
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]
+    assert _env(container)["ATTRIB_WORKER_HOST"]["value"] == "0.0.0.0"  # reachable metrics
     (worker,) = find(manifests, "StatefulSet", "worker")["spec"]["template"]["spec"]["containers"]
     assert _env(worker)["ATTRIB_WORKER_DELIVER"]["value"] == "false"  # the role delivers alone
     (worker,) = find(render(), "StatefulSet", "worker")["spec"]["template"]["spec"]["containers"]
