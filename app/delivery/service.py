@@ -100,6 +100,8 @@ _RECORDS = {
     ATTRIBUTED_EVENT: "AttributedEvent",
 }
 POLL_RECORDS = 2_000
+#: How long a member that stopped heartbeating keeps its partitions (librdkafka: 45 s).
+SESSION_TIMEOUT_MS = 10_000
 _UNCONFIGURED = "push endpoint no longer configured"
 #: The retry topic keeps finished deliveries' tombstones this long (then compaction drops them).
 TOMBSTONE_RETENTION_MS = 3_600_000
@@ -217,6 +219,11 @@ class DeliveryService:
             "fetch.wait.max.ms": 50,
             # a revocation waits for the attempts in flight (at most the timeout)
             "max.poll.interval.ms": max(300_000, self.settings.delivery_timeout_ms * 4),
+            # A member that died (SIGKILL) holds its partitions until its session
+            # expires: librdkafka's 45 s default held deliveries up 90-135 s in the
+            # chaos suite when `attrib deliver` was killed; 10 s as the aiokafka roles.
+            "session.timeout.ms": SESSION_TIMEOUT_MS,
+            "heartbeat.interval.ms": SESSION_TIMEOUT_MS // 3,
             "reconnect.backoff.max.ms": 1000,
             "logger": LIBRDKAFKA_LOG,
         }

@@ -6,6 +6,8 @@ Kinds (``ChaosPlan.faults`` cycles through them):
   once; its RocksDB folder deleted first on the plan's kills
   (``delete_rocksdb``);
 - ``sink``: SIGKILL ``attrib sink``, restart it at once;
+- ``deliver``: SIGKILL ``attrib deliver`` (``separate_delivery``), restart it
+  at once;
 - ``broker``: stop the (private) Kafka broker, start it again
   ``broker_down_s`` later;
 - ``clickhouse``: SIGKILL the (private) ClickHouse endpoint, start it again
@@ -17,7 +19,8 @@ A fault that lasts (an outage) runs in the background, so the schedule keeps
 its pace. Recovery is measured per fault: for the worker and the broker,
 until every partition of ``attributions`` produced a decision again (filled
 in after the load, from the decision tail); for the sink and ClickHouse,
-until the ``attributions`` table grows again.
+until the ``attributions`` table grows again; for ``attrib deliver``, until
+the receiver answers a new delivery 2xx.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Stack:
     broker: PrivateBroker | None
     clickhouse: PrivateClickHouse | None
     receiver: Receiver
+    deliver: Role | None = None
 
 
 class FaultSchedule:
@@ -101,6 +105,15 @@ class FaultSchedule:
         sink.start()
         fault = self._fault("SIGKILL sink", time.time())
         self._background.append(asyncio.create_task(self._rows_grow(fault, rows_before)))
+
+    async def _deliver(self) -> None:
+        deliver = self.stack.deliver
+        assert deliver is not None, "a deliver fault needs separate_delivery"
+        deliver.kill()
+        delivered_before = delivered_2xx(self.stack.receiver)
+        deliver.start()
+        fault = self._fault("SIGKILL deliver", time.time())
+        self._background.append(asyncio.create_task(self._deliveries_grow(fault, delivered_before)))
 
     async def _broker(self) -> None:
         broker = self.stack.broker
@@ -170,6 +183,18 @@ class FaultSchedule:
                 fault.recovery_s = time.time() - fault.at
                 return
             await asyncio.sleep(0.2)
+
+    async def _deliveries_grow(self, fault: Fault, before: int, within: float = 180) -> None:
+        """From ``fault.at`` until the receiver answered more deliveries 2xx than ``before``."""
+        while time.time() - fault.at < within:
+            if delivered_2xx(self.stack.receiver) > before:
+                fault.recovery_s = time.time() - fault.at
+                return
+            await asyncio.sleep(0.1)
+
+
+def delivered_2xx(receiver: Receiver) -> int:
+    return sum(1 for _, status in list(receiver.answered) if 200 <= status < 300)
 
 
 def rocksdb_dir(worker: Role) -> Path:

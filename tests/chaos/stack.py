@@ -206,7 +206,7 @@ def _stack(
     if plan.separate_delivery:
         env = stack_env(settings, **delivery_env)
         delivery = Role("deliver", ["deliver"], env, logs / "deliver.log")
-    faulted = Stack(settings, workers, sink, broker, server, receiver)
+    faulted = Stack(settings, workers, sink, broker, server, receiver, delivery)
     return _Roles(collector, workers, sink, delivery, faulted)
 
 

@@ -98,7 +98,10 @@ async def test_sigkill_with_retries_pending_then_restart(
         assert len(net.seen) == len(installs)  # no retry was due yet
         worker = DeliverProcess(settings, tmp_path / "deliver-2.log")
         worker.start()
-        await wait_for(lambda: len(net.seen) >= 2 * len(installs), within=60, what="retries")
+        # The killed member keeps its partitions until its session expires: 10 s
+        # (service.SESSION_TIMEOUT_MS), not librdkafka's 45 s default, which held
+        # deliveries up 90-135 s when the chaos suite killed `attrib deliver`.
+        await wait_for(lambda: len(net.seen) >= 2 * len(installs), within=30, what="retries")
         found = await wait_deliveries(settings, 2 * len(installs))
     finally:
         worker.stop()
