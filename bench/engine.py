@@ -644,14 +644,16 @@ async def main() -> None:
             receiver.stop()
 
 
+def cpu_used(pid: int | None, before: float | None) -> float | None:
+    """CPU seconds process ``pid`` spent since it had spent ``before`` (None: unknown)."""
+    after = cpu_seconds(pid) if pid else None
+    return None if after is None or before is None else after - before
+
+
 #: ``--deliver-compare``'s configurations: no delivery, the delivery stage inside the
 #: worker (``ATTRIB_WORKER_DELIVER=true``, the default deployment), and in a process
 #: of its own (``attrib deliver``, the chart's optional Deployment).
 MODES = ("off", "worker", "role")
-
-
-async def produce_installs(settings: Settings, installs: list) -> None:
-    await produce(settings, [], installs)
 
 
 async def backlog_run(
@@ -685,19 +687,12 @@ async def backlog_run(
             pids = {"worker": worker.proc.pid, "role": role.proc.pid if role else None}
             cpu_before = {name: cpu_seconds(pid) if pid else None for name, pid in pids.items()}
             machine_before = MachineTimes.now()
-            started, started_wall = time.perf_counter(), time.time()
-            await produce_installs(settings, installs)
+            started = time.perf_counter()
+            await produce(settings, [], installs)
             decided = await count_records(settings, "attributions", installs_n, deadline_s=1_800)
             elapsed = time.perf_counter() - started
             busy = MachineTimes.now().busy_since(machine_before)
-            cpu = {
-                name: (after - before)
-                if (before := cpu_before[name]) is not None
-                and pid
-                and (after := cpu_seconds(pid)) is not None
-                else None
-                for name, pid in pids.items()
-            }
+            cpu = {name: cpu_used(pid, cpu_before[name]) for name, pid in pids.items()}
             postbacks, pushes = owed(decided)
             seen = receiver.wait(postbacks, pushes) if mode != "off" else receiver.stats()
         finally:
@@ -712,13 +707,10 @@ async def backlog_run(
             "owed_pushes": pushes,
             "postbacks": seen["postbacks"],
             "pushes": seen["pushes"],
-            "decided_s": elapsed,
             # while deciding: the share of all CPUs busy, and CPU seconds per process
             "machine_busy": busy,
             "worker_cpu_s": cpu["worker"],
             "role_cpu_s": cpu["role"],
-            # the last postback or push, seconds after the installs were offered
-            "delivered_s": seen["last"] - started_wall if seen.get("last") else None,
         }
     finally:
         if not args.keep:
@@ -732,6 +724,8 @@ async def backlog_run(
 async def compare(args: argparse.Namespace, base: Settings, tmp: Path, receiver: Receiver) -> None:
     runs: list[dict[str, Any]] = []
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if "off" not in modes or not set(modes) <= set(MODES):
+        raise SystemExit(f"--modes: some of {', '.join(MODES)}, off included")
     for round_ in range(args.pairs):
         for mode in modes:
             progress(f"round {round_ + 1}/{args.pairs}, delivery {mode}")

@@ -75,8 +75,6 @@ def run(mode: str, rate: float) -> dict[str, object]:
         "owed_pushes": 10_000,
         "postbacks": sent - 10 if sent else 0,
         "pushes": sent,
-        "decided_s": 10.0,
-        "delivered_s": 11.3 if sent else None,
         "machine_busy": 0.5 if mode == "off" else 0.98,
         "worker_cpu_s": 4.0 if mode != "worker" else 7.0,
         "role_cpu_s": 3.0 if mode == "role" else None,
