@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> faust.App:
         broker=brokers,
         broker_credentials=broker_credentials(settings),
         store="rocksdb://",
+        Table="attrib.tables.rocks:CompactTable",  # compressed RocksDB stores
         datadir=str(datadir),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,

@@ -304,6 +304,42 @@ class Worker:
         self.proc.wait(timeout=120)
 
 
+class Sampler:
+    """py-spy sampling one process (``--py-spy``): raw folded stacks, summarised."""
+
+    def __init__(self, py_spy: str, pid: int, out: Path) -> None:
+        self.out = out
+        argv = [py_spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+        self.proc = subprocess.Popen(
+            [*argv, "--nonblocking", "--output", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self, top: int = 30) -> list[str]:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        own: dict[str, int] = {}
+        inclusive: dict[str, int] = {}
+        total = 0
+        for line in self.out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            n = int(count)
+            total += n
+            frames = [f.split(" (", 1)[0] + " " + f.rsplit("/", 1)[-1] for f in stack.split(";")]
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+            for frame in set(frames):
+                inclusive[frame] = inclusive.get(frame, 0) + n
+        lines = [f"\npy-spy over the backlog: {total:,} samples (idle included)"]
+        for title, counts in (("own", own), ("inclusive", inclusive)):
+            lines.append(f"  top {top} by {title} samples:")
+            for frame, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
+                lines.append(f"  {n / max(1, total):6.1%}  {frame}")
+        return lines
+
+
 class DeliverRole:
     """``attrib deliver``: the delivery stage in a process of its own (as the chart's
     optional ``deliver`` Deployment runs it), for ``--deliver-compare``'s ``role`` mode."""
@@ -368,19 +404,18 @@ async def end_offsets_total(settings: Settings, names: list[str]) -> int:
 
 
 async def quix_peer(
-    settings: Settings, clicks: int, installs: int, tag: str
+    settings: Settings, clicks: int, installs: int, tag: str, python: str
 ) -> dict[str, float] | None:
-    """Run ``bench/quix_peer.py`` over this run's clicks and installs (own process);
-    None when quixstreams is not installed (the optional ``bench`` extra). Its
-    topics' names hold ``quix-peer-<tag>``."""
-    try:
-        import quixstreams  # noqa: F401
-    except ImportError:
+    """Run ``bench/quix_peer.py`` with ``python`` over this run's clicks and installs
+    (own process); None when that interpreter has no quixstreams (the optional
+    ``bench`` extra). Its topics' names hold ``quix-peer-<tag>``."""
+    has_quix = subprocess.run([python, "-c", "import quixstreams"], capture_output=True)  # noqa: ASYNC221
+    if has_quix.returncode != 0:
         return None
     group, output = f"quix-peer-{tag}", settings.topic(f"quix-peer-{tag}")
     state = Path(settings.data_dir) / "quix-state"
     argv = [
-        sys.executable,
+        python,
         str(Path(__file__).with_name("quix_peer.py")),
         settings.kafka_bootstrap,
         settings.topic("clicks"),
@@ -599,7 +634,19 @@ async def main() -> None:
         "--touch-rate", type=int, default=0, help="clicks/s offered beside the installs"
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--py-spy",
+        metavar="PATH",
+        help="sample the worker with this py-spy binary over the backlog alone, and print"
+        " where its time went (own and inclusive samples per function)",
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip the Quix Streams peer")
+    parser.add_argument(
+        "--peer-python",
+        default=sys.executable,
+        help="interpreter of the Quix Streams peer: a venv with quixstreams and this project"
+        " (quixstreams pins its own confluent-kafka; keep it out of the project's venv)",
+    )
     parser.add_argument(
         "--deliver",
         action="store_true",
@@ -889,9 +936,11 @@ async def measure(
     profile = tmp / "worker.prof" if args.profile else None
     worker = Worker(settings, profile=profile, deliver=args.deliver)
     worker.wait_ready()
+    spy = Sampler(args.py_spy, worker.proc.pid, tmp / "backlog.spy") if args.py_spy else None
     started = time.perf_counter()
     decided = await count_records(settings, "attributions", installs_n, deadline_s=3_600)
     finished = time.perf_counter()
+    spy_lines = spy.stop() if spy is not None else []
     elapsed = finished - started
     from_start_ps = total / (finished - worker.started)
     decisions_ps = len(decided) / elapsed
@@ -907,7 +956,7 @@ async def measure(
         worker_paused.send_signal(signal.SIGSTOP)  # the peer gets the machine to itself
         try:
             clicks_n = sum(1 for t in touches if t["touch_type"] == "click")
-            peer = await quix_peer(settings, clicks_n, installs_n, tag)
+            peer = await quix_peer(settings, clicks_n, installs_n, tag, args.peer_python)
         finally:
             worker_paused.send_signal(signal.SIGCONT)
     progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")
@@ -986,7 +1035,7 @@ async def measure(
     row("ratio worker / ceiling", records_ps / ceiling_rps, ".1%")
     row("Kafka records produced per input record", produced / total, ".2f")
     if peer is None:
-        print("Quix Streams peer: not run (--no-peer, or `pip install -e '.[bench]'`)")
+        print("Quix Streams peer: not run (--no-peer, or no quixstreams: --peer-python)")
     else:
         row("Quix join_asof peer, records/s", peer["records_ps"], ",.0f")
         row("  (from its first output, records/s)", peer["records_ps_after_first_output"], ",.0f")
@@ -1006,6 +1055,8 @@ async def measure(
     per_entry = index_bytes / max(1, index_entries)
     print(f"{'RocksDB bytes on disk per index entry':<44}{per_entry:>14,.0f}")
     for line in deliveries:
+        print(line)
+    for line in spy_lines:
         print(line)
     if profile is not None and profile.exists():
         print("\nworker profile (top 25 by own time):")

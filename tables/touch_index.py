@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import faust
 from faust.types import TP
 
 from attrib.engine import wire
@@ -31,6 +30,7 @@ from attrib.engine.clock import wall_ms
 from attrib.engine.index import HORIZON_MS
 from attrib.engine.touch_store import TouchIndex
 from attrib.faust_app import LARGE_RECORDS, app, settings
+from attrib.tables.rocks import CompactTable
 from attrib.tables.state import RocksBackend, TableState
 from attrib.tables.values import TOUCHES
 
@@ -39,7 +39,7 @@ from attrib.tables.values import TOUCHES
 CHANGELOG_RETENTION_MS = 2 * max(HORIZON_MS.values())
 
 
-class TouchIndexTable(faust.Table):  # type: ignore[misc]
+class TouchIndexTable(CompactTable):
     """A Faust table whose changelog records are touch-index envelopes."""
 
     def apply_changelog_batch(self, batch: Iterable[Any]) -> None:

@@ -9,9 +9,9 @@ and table of the same partition count (co-partitioning).
 
 from __future__ import annotations
 
-from attrib.kafka.partitioner import murmur2
+from attrib.kafka.partitioner import partition_of
 
 
 def partition_for(key: bytes, partitions: int) -> int:
     """The partition Kafka's default partitioner gives ``key`` among ``partitions``."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return partition_of(key, partitions)

@@ -48,7 +48,11 @@ EVENT_DUE = b"\xffe|"
 PROCESSING_DUE = b"\xffp|"
 #: Every expiry-index key starts with this (index keys start with a letter).
 EXPIRY_PREFIX = b"\xff"
-DUE_ROUNDING_MS = 60_000
+#: Expiry-index entries are due on whole hours: the entries of one envelope
+#: due in the same hour share one expiry entry (a backfill's touches spread
+#: over days would otherwise cost one each), and a touch outlives its horizon
+#: by at most an hour (a day's horizon is the shortest).
+DUE_ROUNDING_MS = 3_600_000
 SEPARATOR = b"\x00"
 
 _sequence = itertools.count(time.time_ns())
@@ -121,13 +125,13 @@ class TouchIndex:
         return filed
 
     def _list(self, partition: int, prefix: bytes, due: dict[int, list[bytes]]) -> None:
-        """Add entry keys to an expiry index, one index entry per due minute."""
-        by_minute: dict[int, list[bytes]] = defaultdict(list)
+        """Add entry keys to an expiry index, one index entry per due hour."""
+        by_slot: dict[int, list[bytes]] = defaultdict(list)
         for due_ms, keys in due.items():
-            by_minute[-(-due_ms // DUE_ROUNDING_MS)].extend(keys)
-        for minute, keys in by_minute.items():
+            by_slot[-(-due_ms // DUE_ROUNDING_MS)].extend(keys)
+        for slot, keys in by_slot.items():
             self.touches.put_raw(
-                partition, expiry_key(prefix, minute * DUE_ROUNDING_MS), pack_keys(keys)
+                partition, expiry_key(prefix, slot * DUE_ROUNDING_MS), pack_keys(keys)
             )
 
     def sweep(self, partition: int, now_ms: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:

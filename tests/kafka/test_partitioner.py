@@ -7,7 +7,13 @@ from aiokafka.partitioner import murmur2 as reference_murmur2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attrib.kafka.partitioner import murmur2, partition_for
+from attrib.kafka.partitioner import (
+    murmur2,
+    native_partition_of,
+    partition_for,
+    partition_of,
+    python_partition_of,
+)
 
 
 @settings(max_examples=2000)
@@ -36,3 +42,20 @@ def test_the_java_client_s_test_vectors() -> None:
     }
     for data, java in vectors.items():
         assert murmur2(data) == java & 0xFFFFFFFF
+
+
+def test_the_native_partitioner_is_loaded_here() -> None:
+    # confluent-kafka's wheel bundles librdkafka: the workers hash in C.
+    assert native_partition_of() is not None
+    assert partition_of is not python_partition_of
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=300), st.integers(min_value=1, max_value=64))
+def test_native_and_python_partitions_agree(key: bytes, count: int) -> None:
+    native = native_partition_of()
+    assert native is not None
+    assert native(key, count) == python_partition_of(key, count)
+    assert python_partition_of(key, count) == DefaultPartitioner()(
+        key, list(range(count)), list(range(count))
+    )
