@@ -28,8 +28,10 @@ union branch by validating the value. It covers only the plain case, a
 ``dict`` holding exactly the schema's fields, each value of exactly the
 expected Python type and range; anything else (an omitted field with a
 default, an extra or misspelt field, a wrong type, text that is not valid
-Unicode, a schema with nested records or arrays) is handed to fastavro, which
-writes it or raises as before. The bytes are fastavro's, byte for byte
+Unicode, a schema with enums, fixed or unions of more than null and one
+other type) is handed to fastavro, which writes it or raises as before. It
+covers nested records and arrays too: the engine's envelopes are arrays of
+records. The bytes are fastavro's, byte for byte
 (tests/avro/test_fast_writer.py compares them on generated records).
 
 Records are plain dicts; times are plain ints (epoch ms), never datetimes.
@@ -156,9 +158,17 @@ def _emit_value(src: _Source, indent: int, value: str, schema: Any, prefix: byte
         _emit_union(src, indent, value, schema)
         return
     if isinstance(schema, dict):
-        if schema.get("type") != "map" or "logicalType" in schema:
-            raise _NotFlat(str(schema.get("type")))
-        _emit_map(src, indent, value, schema["values"], prefix)
+        kind = schema.get("type")
+        if "logicalType" in schema:
+            raise _NotFlat(str(kind))
+        if kind == "map":
+            _emit_map(src, indent, value, schema["values"], prefix)
+        elif kind == "array":
+            _emit_array(src, indent, value, schema["items"], prefix)
+        elif kind == "record" and not prefix:  # a union writes its index first
+            _emit_record(src, indent, value, schema)
+        else:
+            raise _NotFlat(str(kind))
         return
     if schema in ("string", "bytes"):
         data = src.temp()
@@ -206,11 +216,39 @@ def _emit_union(src: _Source, indent: int, value: str, branches: list[Any]) -> N
         raise _NotFlat(str(branches))
     null_index = branches.index("null")
     other = branches[1 - null_index]
-    if not isinstance(other, str) or other == "null":
+    if other == "null" or isinstance(other, list):
         raise _NotFlat(str(branches))
     src.emit(indent, f"if {value} is None: o += {src.constant(_zigzag(null_index))}")
     src.emit(indent, "else:")
-    _emit_value(src, indent + 1, value, other, _zigzag(1 - null_index))
+    if isinstance(other, dict):  # a record, array or map: its index, then the value
+        src.emit(indent + 1, f"o += {src.constant(_zigzag(1 - null_index))}")
+        _emit_value(src, indent + 1, value, other, b"")
+    else:
+        _emit_value(src, indent + 1, value, other, _zigzag(1 - null_index))
+
+
+def _emit_array(src: _Source, indent: int, value: str, items: Any, prefix: bytes) -> None:
+    """One block of every item, then the end (fastavro's layout)."""
+    if prefix:
+        src.emit(indent, f"o += {src.constant(prefix)}")
+    item = src.temp()
+    src.emit(indent, f"if type({value}) is not list: raise TypeError")
+    src.emit(indent, f"if {value}:")
+    src.emit(indent + 1, f"o += _varint(len({value}) << 1)")
+    src.emit(indent + 1, f"for {item} in {value}:")
+    _emit_value(src, indent + 2, item, items, b"")
+    src.emit(indent, "o += _small[0]")
+
+
+def _emit_record(src: _Source, indent: int, value: str, schema: dict[str, Any]) -> None:
+    """A nested record: a dict of exactly its fields (as the top-level record)."""
+    fields = schema["fields"]
+    src.emit(indent, f"if type({value}) is not dict or len({value}) != {len(fields)}:")
+    src.emit(indent + 1, "raise TypeError")
+    for field in fields:
+        item = src.temp()
+        src.emit(indent, f"{item} = {value}[{field['name']!r}]")
+        _emit_value(src, indent, item, field["type"], b"")
 
 
 def _emit_map(src: _Source, indent: int, value: str, values: Any, prefix: bytes) -> None:

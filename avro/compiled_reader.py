@@ -7,9 +7,10 @@ decoding was the worker's largest single cost (29% of the backlog's samples,
 into straight-line Python over the value's bytes, about three times faster.
 
 It covers what the generated writer covers (``avro/codec.py``): records of
-string, bytes, int, long, boolean and null fields, unions of null and one of
-those, maps of those, and arrays of those or of such records (the engine's
-envelopes). Any other schema gets no reader. A reader is only used when the
+string, bytes, int, long, double, float, boolean and null fields, nested
+records, arrays and maps of those, and unions of null and one of those (the
+engine's envelopes and table values). Any other schema (enums, fixed, named
+references, wider unions) gets no reader. A reader is only used when the
 value's writer schema is the reader's (no resolution) and only trusted when
 it ends exactly at the value's end without raising; otherwise fastavro
 decodes the value or says why not, so results and errors are fastavro's
@@ -44,6 +45,8 @@ def _long(data: bytes, pos: int) -> tuple[int, int]:
         pos += 1
         n |= (byte & 0x7F) << shift
         shift += 7
+    if n >> 64:  # more than a long: fastavro's 64-bit reading decides
+        raise ValueError("varint longer than 64 bits")
     return (n >> 1) ^ -(n & 1), pos
 
 
@@ -121,7 +124,7 @@ def _emit_union(src: _Source, indent: int, target: str, branches: list[Any]) -> 
         raise _NotCovered(str(branches))
     null_index = branches.index("null")
     other = branches[1 - null_index]
-    if not isinstance(other, str) or other not in _PRIMITIVES:
+    if other == "null" or isinstance(other, list):
         raise _NotCovered(str(branches))
     index = src.temp()
     src.emit(indent, f"{index} = d[p]; p += 1")
