@@ -25,9 +25,9 @@ one per HTTP request) goes through an encoder generated once per schema
 (:func:`_compile_writer`): straight-line Python that appends each field's
 bytes, several times faster than fastavro's generic walk, which picks every
 union branch by validating the value. It covers only the plain case, a
-``dict`` holding exactly the schema's fields, each value of exactly the
-expected Python type and range; anything else (an omitted field with a
-default, an extra or misspelt field, a wrong type, text that is not valid
+``dict`` holding the schema's fields (those with a plain default may be
+left out), each value of exactly the expected Python type and range;
+anything else (an extra or misspelt field, a wrong type, text that is not valid
 Unicode, a schema with enums, fixed or unions of more than null and one
 other type) is handed to fastavro, which writes it or raises as before. It
 covers nested records and arrays too: the engine's envelopes are arrays of
@@ -128,7 +128,11 @@ class _Source:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.constants: dict[str, Any] = {"_varint": _varint, "_small": _SMALL_VARINTS}
+        self.constants: dict[str, Any] = {
+            "_varint": _varint,
+            "_small": _SMALL_VARINTS,
+            "_missing": _MISSING,
+        }
         self._names = 0
 
     def constant(self, value: Any) -> str:
@@ -241,14 +245,36 @@ def _emit_array(src: _Source, indent: int, value: str, items: Any, prefix: bytes
 
 
 def _emit_record(src: _Source, indent: int, value: str, schema: dict[str, Any]) -> None:
-    """A nested record: a dict of exactly its fields (as the top-level record)."""
-    fields = schema["fields"]
-    src.emit(indent, f"if type({value}) is not dict or len({value}) != {len(fields)}:")
-    src.emit(indent + 1, "raise TypeError")
+    """A nested record, written as a top-level one."""
+    _emit_fields(src, indent, value, schema["fields"])
+
+
+_MISSING = object()
+#: Defaults the generated writer fills in (the field's own code then checks their type).
+_PLAIN_DEFAULTS = (type(None), bool, int, str, list, dict)
+
+
+def _emit_fields(src: _Source, indent: int, value: str, fields: list[dict[str, Any]]) -> None:
+    """A dict holding the record's fields and nothing else; a field with a default
+    may be left out (fastavro's ``strict_allow_default``)."""
+    src.emit(indent, f"if type({value}) is not dict: raise TypeError")
+    optional = [f for f in fields if isinstance(f.get("default", _MISSING), _PLAIN_DEFAULTS)]
+    if not optional:
+        src.emit(indent, f"if len({value}) != {len(fields)}: raise TypeError")
+    count = src.temp()
+    if optional:
+        src.emit(indent, f"{count} = {len(fields) - len(optional)}")
     for field in fields:
         item = src.temp()
-        src.emit(indent, f"{item} = {value}[{field['name']!r}]")
+        if any(field is f for f in optional):
+            src.emit(indent, f"{item} = {value}.get({field['name']!r}, _missing)")
+            src.emit(indent, f"if {item} is _missing: {item} = {src.constant(field['default'])}")
+            src.emit(indent, f"else: {count} += 1")
+        else:
+            src.emit(indent, f"{item} = {value}[{field['name']!r}]")
         _emit_value(src, indent, item, field["type"], b"")
+    if optional:  # checked last: every field present or defaulted, none unknown
+        src.emit(indent, f"if len({value}) != {count}: raise TypeError")
 
 
 def _emit_map(src: _Source, indent: int, value: str, values: Any, prefix: bytes) -> None:
@@ -274,13 +300,9 @@ def _compile_writer(parsed: dict[str, Any], header: bytes) -> Callable[[Any], by
     src = _Source()
     fields = parsed["fields"]
     src.emit(0, "def write(record):")
-    src.emit(1, f"if type(record) is not dict or len(record) != {len(fields)}: raise TypeError")
     src.emit(1, f"o = bytearray({src.constant(header)})")
     try:
-        for field in fields:
-            value = src.temp()
-            src.emit(1, f"{value} = record[{field['name']!r}]")
-            _emit_value(src, 1, value, field["type"], b"")
+        _emit_fields(src, 1, "record", fields)
     except _NotFlat:
         return None
     src.emit(1, "return bytes(o)")

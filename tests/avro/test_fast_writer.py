@@ -161,6 +161,10 @@ def test_every_schema_version_writes_fastavro_s_bytes(kind: str, data: st.DataOb
     writer = codec_._writers[key]
     assert writer.fast is not None
     record = data.draw(values_of(writer.parsed))
+    defaulted = [f["name"] for f in writer.parsed["fields"] if "default" in f]
+    left_out = st.lists(st.sampled_from(defaulted), unique=True) if defaulted else st.just([])
+    for name in data.draw(left_out):
+        del record[name]  # left to its default, as the engine's envelopes do
     buf = BytesIO()
     buf.write(writer.header)
     schemaless_writer(buf, writer.parsed, record, strict_allow_default=True)
