@@ -67,11 +67,16 @@ class _Source:
         self.lines.append("    " * indent + line)
 
 
-def _emit_length(src: _Source, indent: int, target: str) -> None:
-    """``target`` = a non-negative length read at ``p`` (one byte when short)."""
+def _emit_varint(src: _Source, indent: int, target: str) -> None:
+    """``target`` = the zig-zag varint at ``p``: one byte inline, longer ones by a call."""
     src.emit(indent, f"{target} = d[p]")
     src.emit(indent, f"if {target} < 0x80: p += 1; {target} = ({target} >> 1) ^ -({target} & 1)")
     src.emit(indent, f"else: {target}, p = _long(d, p)")
+
+
+def _emit_length(src: _Source, indent: int, target: str) -> None:
+    """``target`` = a non-negative length read at ``p``."""
+    _emit_varint(src, indent, target)
     src.emit(indent, f"if {target} < 0: raise ValueError('negative length')")
 
 
@@ -103,7 +108,7 @@ def _emit_value(src: _Source, indent: int, target: str, schema: Any) -> None:
         else:
             src.emit(indent, f"{target} = d[p:e]; p = e")
     elif schema in ("int", "long"):
-        src.emit(indent, f"{target}, p = _long(d, p)")
+        _emit_varint(src, indent, target)
     elif schema == "boolean":
         byte = src.temp()
         src.emit(indent, f"{byte} = d[p]; p += 1")

@@ -182,8 +182,9 @@ async def produce(settings: Settings, touches: list, installs: list) -> None:
         await producer.stop()
 
 
-async def ceiling(settings: Settings, total: int) -> float:
-    """Raw aiokafka consume -> produce of every backlog record; records/s."""
+async def ceiling(settings: Settings, total: int) -> tuple[float, float | None]:
+    """Raw aiokafka consume -> produce of every backlog record: records/s, and CPU
+    seconds per record of this process while it ran (None: unknown)."""
     out = settings.topic("bench-passthrough")
     await ensure_topics(settings, [TopicSpec(out, settings.topic_partitions, 1)])
     consumer = make_consumer(settings, max_poll_records=5_000)
@@ -199,6 +200,7 @@ async def ceiling(settings: Settings, total: int) -> float:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         seen, started, futures = 0, time.perf_counter(), []
+        cpu_before = cpu_seconds(os.getpid())
         while seen < total:
             batch = await consumer.getmany(timeout_ms=500, max_records=5_000)
             for records in batch.values():
@@ -209,7 +211,12 @@ async def ceiling(settings: Settings, total: int) -> float:
                 await asyncio.gather(*futures)
                 futures.clear()
         await asyncio.gather(*futures)
-        return seen / (time.perf_counter() - started)
+        rate = seen / (time.perf_counter() - started)
+        cpu_after = cpu_seconds(os.getpid())
+        per_record = None
+        if cpu_before is not None and cpu_after is not None:
+            per_record = (cpu_after - cpu_before) / max(1, seen)
+        return rate, per_record
     finally:
         await consumer.stop()
         await producer.stop()
@@ -691,6 +698,12 @@ async def main() -> None:
             receiver.stop()
 
 
+def cpu_used_main(pid: int, before: float | None) -> float | None:
+    """CPU seconds of ``pid``'s main thread (its event loop) since ``before``."""
+    after = cpu_seconds(pid, main_thread=True)
+    return after - before if after is not None and before is not None else None
+
+
 def cpu_used(pid: int | None, before: float | None) -> float | None:
     """CPU seconds process ``pid`` spent since it had spent ``before`` (None: unknown)."""
     after = cpu_seconds(pid) if pid else None
@@ -929,7 +942,7 @@ async def measure(
     total = len(touches) + len(installs)
 
     progress("ceiling: raw aiokafka pass-through")
-    ceiling_rps = await ceiling(settings, total)
+    ceiling_rps, ceiling_cpu = await ceiling(settings, total)
 
     inputs_before = await records_produced(settings)
     progress("backlog: one worker process")
@@ -937,9 +950,15 @@ async def measure(
     worker = Worker(settings, profile=profile, deliver=args.deliver)
     worker.wait_ready()
     spy = Sampler(args.py_spy, worker.proc.pid, tmp / "backlog.spy") if args.py_spy else None
+    machine_before = MachineTimes.now()
+    worker_cpu_before = cpu_seconds(worker.proc.pid)
+    main_cpu_before = cpu_seconds(worker.proc.pid, main_thread=True)
     started = time.perf_counter()
     decided = await count_records(settings, "attributions", installs_n, deadline_s=3_600)
     finished = time.perf_counter()
+    worker_cpu = cpu_used(worker.proc.pid, worker_cpu_before)
+    main_cpu = cpu_used_main(worker.proc.pid, main_cpu_before)
+    machine_busy = MachineTimes.now().busy_since(machine_before)
     spy_lines = spy.stop() if spy is not None else []
     elapsed = finished - started
     from_start_ps = total / (finished - worker.started)
@@ -1033,6 +1052,17 @@ async def measure(
     row("worker backlog, decisions/s", decisions_ps, ",.0f")
     row("  (from process start, records/s)", from_start_ps, ",.0f")
     row("ratio worker / ceiling", records_ps / ceiling_rps, ".1%")
+    if worker_cpu is not None and main_cpu is not None:
+        # Machine-independent-ish: what one input record costs the worker's CPU,
+        # all threads (librdkafka's and RocksDB's included) and its event loop alone.
+        row("worker CPU per input record, µs", worker_cpu / total * 1e6, ",.1f")
+        if ceiling_cpu:
+            row("  raw pass-through's, µs", ceiling_cpu * 1e6, ",.1f")
+            row("  ratio raw / worker CPU per record", ceiling_cpu / (worker_cpu / total), ".1%")
+        row("  its event loop's (main thread), µs", main_cpu / total * 1e6, ",.1f")
+        row("  event loop busy during the backlog", main_cpu / (finished - started), ".0%")
+    if machine_busy is not None:
+        row("machine busy during the backlog (all cores)", machine_busy, ".0%")
     row("Kafka records produced per input record", produced / total, ".2f")
     if peer is None:
         print("Quix Streams peer: not run (--no-peer, or no quixstreams: --peer-python)")

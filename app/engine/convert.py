@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from attrib.config import AppConfig
+from attrib.engine.index import index_keys
 from attrib.identifiers import normalise_identifiers
 from attrib.rules.matching import referrer_touch_id
 from attrib.rules.model import (
@@ -65,6 +66,20 @@ def touch_from_record(record: dict[str, Any]) -> Touch:
         user_agent=record.get("user_agent"),
         click_lookback_ms=record.get("click_lookback_ms"),
         view_lookback_ms=record.get("view_lookback_ms"),
+    )
+
+
+def touch_record_index_keys(record: dict[str, Any]) -> list[str]:
+    """The index keys of a ``Touch`` record: ``touch_index_keys(touch_from_record(record))``
+    without building the :class:`Touch` (the intake does this once per touch)."""
+    ids = normalise_identifiers({k: record.get(k) for k in TOUCH_ID_FIELDS})
+    return index_keys(
+        record["app_id"],
+        record["touch_type"],
+        record["touch_id"],
+        ids,
+        record.get("ip"),
+        record.get("user_agent"),
     )
 
 

@@ -55,15 +55,34 @@ def fingerprint_key(app_id: str, ip: str | None, os_family: str, os_major: int) 
 
 def touch_index_keys(touch: Touch) -> list[str]:
     """Every key the touch is filed under."""
-    app = touch.app_id
+    return index_keys(
+        touch.app_id,
+        touch.touch_type,
+        touch.touch_id,
+        touch.identifiers,
+        touch.ip,
+        touch.user_agent,
+    )
+
+
+def index_keys(
+    app: str,
+    touch_type: str,
+    touch_id: str,
+    identifiers: dict[str, str],
+    ip: str | None,
+    user_agent: str | None,
+) -> list[str]:
+    """Every key a touch of these fields is filed under (the intake calls this on the
+    record's fields: building a whole :class:`Touch` per record cost it 4.5 µs)."""
     keys = []
-    if touch.touch_type == CLICK:
-        keys.append(f"{REFERRER}|{app}|{touch.touch_id}")
-    for kind, value in sorted(touch.identifiers.items()):
+    if touch_type == CLICK:
+        keys.append(f"{REFERRER}|{app}|{touch_id}")
+    for kind, value in sorted(identifiers.items()):
         keys.append(f"{ID}|{app}|{kind}:{value}")
-    profile = profile_from_user_agent(touch.user_agent)
+    profile = profile_from_user_agent(user_agent)
     if profile is not None:
-        key = fingerprint_key(app, touch.ip, profile.os_family, profile.os_major)
+        key = fingerprint_key(app, ip, profile.os_family, profile.os_major)
         if key is not None:
             keys.append(key)
     return keys

@@ -31,8 +31,7 @@ from attrib.avro.codec import AvroDecodeError
 from attrib.config import AppConfig
 from attrib.deadletter import dead_letter_record
 from attrib.engine.activity import event_problem
-from attrib.engine.convert import touch_from_record
-from attrib.engine.index import touch_index_keys
+from attrib.engine.convert import touch_record_index_keys
 from attrib.engine.outbox import Outbox
 from attrib.engine.partitioning import partition_for
 from attrib.engine.topics import EngineTopics
@@ -132,14 +131,14 @@ def route(
                     refuse(record, "invalid_event", problem)
                     continue
             if kind == TOUCH:
-                touch = touch_from_record(value)
                 received = value["received_time"] or now_ms
-                for key in touch_index_keys(touch):
+                touch_id, touch_time = value["touch_id"], value["touch_time"]
+                for key in touch_record_index_keys(value):
                     index[partition_for(key.encode(), partitions)].append(
                         {
                             "key": key,
-                            "touch_id": touch.touch_id,
-                            "touch_time": touch.touch_time,
+                            "touch_id": touch_id,
+                            "touch_time": touch_time,
                             "touch": record.value,
                             "received_time": received,
                         }

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from aiokafka.partitioner import DefaultPartitioner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from attrib.avro import codec
 from attrib.engine import devices, pending, touch_lists
 from attrib.engine.conversion import conversion_key, format_time, install_answer
-from attrib.engine.convert import attribution_id_for, install_from_record, touch_from_record
+from attrib.engine.convert import (
+    attribution_id_for,
+    install_from_record,
+    touch_from_record,
+    touch_record_index_keys,
+)
 from attrib.engine.index import MAX_TOUCHES_PER_KEY, install_lookup_keys, touch_index_keys
 from attrib.engine.partitioning import partition_for
 from attrib.engine.scheduler import DueQueue
@@ -14,10 +22,13 @@ from attrib.engine.touch_store import TouchIndex
 from attrib.rules.model import Decision
 from attrib.tables.state import MemoryBackend
 from attrib.tables.values import TOUCHES
+from tests.avro.schema_values import values_of
 from tests.engine.harness import install_record, touch_record
 
 DAY = 86_400_000
 GAID = "2f1e6a7c-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+UA_ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile"
+UA_IOS = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15"
 
 
 def test_partition_for_matches_kafkas_default_partitioner() -> None:
@@ -290,3 +301,13 @@ def test_a_completed_session_waits_for_an_earlier_pending_install() -> None:
     # A session that arrived before the install does not wait for it.
     early = {**session, "arrived_ms": 5}
     assert pending.hold_behind_installs([install_entry], early) == ([install_entry], False)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_intake_s_keys_of_a_record_are_those_of_its_touch(data: st.DataObject) -> None:
+    record = data.draw(values_of(codec.default_codec()._writers[("Touch", None)].parsed))
+    record["touch_type"] = data.draw(st.sampled_from(["click", "impression"]))
+    record["user_agent"] = data.draw(st.sampled_from([None, UA_ANDROID, UA_IOS, "curl/8"]))
+    record["ip"] = data.draw(st.sampled_from([None, "", "10.1.2.3", "2001:db8::1"]))
+    assert touch_record_index_keys(record) == touch_index_keys(touch_from_record(record))
