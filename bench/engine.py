@@ -311,12 +311,31 @@ class Worker:
         self.proc.wait(timeout=120)
 
 
+PROJECT = str(Path(__file__).resolve().parents[1]) + "/"
+
+
+def _function_of(frame: str) -> str:
+    """``function (file)`` of a py-spy frame ``function (path:line)``."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit('/', 1)[-1].split(':', 1)[0]})"
+
+
 class Sampler:
     """py-spy sampling one process (``--py-spy``): raw folded stacks, summarised."""
 
     def __init__(self, py_spy: str, pid: int, out: Path) -> None:
         self.out = out
-        argv = [py_spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+        argv = [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--full-filenames",
+        ]
         self.proc = subprocess.Popen(
             [*argv, "--nonblocking", "--output", str(out)],
             stdout=subprocess.DEVNULL,
@@ -335,12 +354,13 @@ class Sampler:
                 continue
             n = int(count)
             total += n
-            frames = [f.split(" (", 1)[0] + " " + f.rsplit("/", 1)[-1] for f in stack.split(";")]
-            own[frames[-1]] = own.get(frames[-1], 0) + n
-            for frame in set(frames):
+            frames = stack.split(";")
+            leaf = _function_of(frames[-1])
+            own[leaf] = own.get(leaf, 0) + n
+            for frame in {_function_of(f) for f in frames if PROJECT in f}:  # ours only
                 inclusive[frame] = inclusive.get(frame, 0) + n
         lines = [f"\npy-spy over the backlog: {total:,} samples (idle included)"]
-        for title, counts in (("own", own), ("inclusive", inclusive)):
+        for title, counts in (("own", own), ("inclusive (this project's functions)", inclusive)):
             lines.append(f"  top {top} by {title} samples:")
             for frame, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
                 lines.append(f"  {n / max(1, total):6.1%}  {frame}")
