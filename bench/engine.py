@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import hop_latency
 from aiokafka import TopicPartition
 from bench_cpu import MachineTimes, cpu_seconds
 from bench_topics import delete_run_topics
@@ -662,6 +663,12 @@ async def main() -> None:
     )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
+        "--hop-bound",
+        action="store_true",
+        help="after the latency phase, the same offered load across the 4 Kafka topics of a"
+        " decision, relayed by one process doing nothing else (bench/hop_latency.py)",
+    )
+    parser.add_argument(
         "--py-spy",
         metavar="PATH",
         help="sample the worker with this py-spy binary over the backlog alone, and print"
@@ -1037,6 +1044,20 @@ async def measure(
         a = codec.decode(r.value)
         if a["install_event_id"] in latency_ids:  # partition order mixes backlog and live
             latencies.append(a["decided_time"] - a["received_time"])
+    hop_bound: list[float] = []
+    if args.hop_bound:
+        progress(f"bound: 4 Kafka topics, no engine work, at {args.rate}+{args.touch_rate}/s")
+        worker.proc.send_signal(signal.SIGSTOP)  # the relay gets the machine the worker had
+        try:
+            hop_bound = await hop_latency.measure(
+                settings,
+                hops=4,
+                rate=args.rate,
+                background=args.touch_rate,
+                seconds=args.seconds,
+            )
+        finally:
+            worker.proc.send_signal(signal.SIGCONT)
     deliveries: list[str] = []
     if receiver is not None:
         progress("waiting for the postbacks and pushes the decisions owe")
@@ -1096,6 +1117,10 @@ async def measure(
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"
             print(f"{label:<44}{pct(latencies, p):>14,.0f}")
+    if hop_bound:
+        for p in (50, 99):
+            label = f"  bound: its 4 Kafka topics alone, p{p}, ms"
+            print(f"{label:<44}{pct(hop_bound, p):>14,.0f}")
     per_touch = index_bytes / max(1, len(touches))
     print(f"{'RocksDB bytes on disk per indexed touch':<44}{per_touch:>14,.0f}")
     per_touch = logical_bytes / max(1, len(touches))
