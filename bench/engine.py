@@ -663,6 +663,9 @@ async def main() -> None:
     )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
+        "--latency-series", action="store_true", help="latency per second of the steady phase"
+    )
+    parser.add_argument(
         "--hop-bound",
         action="store_true",
         help="after the latency phase, the same offered load across the 4 Kafka topics of a"
@@ -1007,6 +1010,7 @@ async def measure(
             worker_paused.send_signal(signal.SIGCONT)
     progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")
     latencies: list[float] = []
+    by_second: dict[int, list[float]] = {}  # received second -> latencies (--latency-series)
     producer = make_producer(settings)
     await producer.start()
     try:
@@ -1044,6 +1048,7 @@ async def measure(
         a = codec.decode(r.value)
         if a["install_event_id"] in latency_ids:  # partition order mixes backlog and live
             latencies.append(a["decided_time"] - a["received_time"])
+            by_second.setdefault(a["received_time"] // 1000, []).append(latencies[-1])
     hop_bound: list[float] = []
     if args.hop_bound:
         progress(f"bound: 4 Kafka topics, no engine work, at {args.rate}+{args.touch_rate}/s")
@@ -1117,6 +1122,13 @@ async def measure(
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"
             print(f"{label:<44}{pct(latencies, p):>14,.0f}")
+    if args.latency_series:
+        for second in sorted(by_second):
+            values = by_second[second]
+            print(
+                f"  received at +{second - min(by_second)} s: {len(values):>6,} decisions,"
+                f" p50 {pct(values, 50):,.0f} ms, p99 {pct(values, 99):,.0f} ms"
+            )
     if hop_bound:
         for p in (50, 99):
             label = f"  bound: its 4 Kafka topics alone, p{p}, ms"
