@@ -28,6 +28,7 @@ def write_local() -> None:
     """Write the index's pending changes to RocksDB (not logged: see the module)."""
     for partition, changes in touches.take_changes().items():
         backend.write(partition, changes)
+    touch_index.written()
 
 
 @app.agent(channels.touch_index, name="store-touches", concurrency=1)

@@ -295,6 +295,18 @@ class Worker:
             if line.startswith("attrib_worker_records_consumed_total{")
         )
 
+    def envelope_delays(self) -> dict[str, tuple[float, float]]:
+        """``{topic: (sum of seconds, count)}`` of the worker's envelope delay histogram."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+        out: dict[str, list[float]] = {}
+        for line in text.splitlines():
+            for suffix, slot in (("_sum{", 0), ("_count{", 1)):
+                if line.startswith("attrib_envelope_delay_seconds" + suffix):
+                    topic = line.split('topic="', 1)[1].split('"', 1)[0]
+                    out.setdefault(topic, [0.0, 0.0])[slot] = float(line.rsplit(" ", 1)[1])
+        return {topic: (v[0], v[1]) for topic, v in out.items()}
+
     def wait_idle(self, quiet_s: float = 3.0, timeout: float = 3_600) -> None:
         """Until the worker consumed nothing new for ``quiet_s`` seconds."""
         deadline = time.monotonic() + timeout
@@ -1009,6 +1021,7 @@ async def measure(
         finally:
             worker_paused.send_signal(signal.SIGCONT)
     progress(f"latency: {args.rate} installs/s + {args.touch_rate} touches/s for {args.seconds}s")
+    delays_before = worker.envelope_delays()
     latencies: list[float] = []
     by_second: dict[int, list[float]] = {}  # received second -> latencies (--latency-series)
     producer = make_producer(settings)
@@ -1049,6 +1062,14 @@ async def measure(
         if a["install_event_id"] in latency_ids:  # partition order mixes backlog and live
             latencies.append(a["decided_time"] - a["received_time"])
             by_second.setdefault(a["received_time"] // 1000, []).append(latencies[-1])
+    delays_after = worker.envelope_delays()
+    hop_delays = {
+        topic.rsplit("-", 1)[-1] if topic.count("-") else topic: (
+            (total - delays_before.get(topic, (0.0, 0.0))[0])
+            / max(1.0, count - delays_before.get(topic, (0.0, 0.0))[1])
+        )
+        for topic, (total, count) in delays_after.items()
+    }
     hop_bound: list[float] = []
     if args.hop_bound:
         progress(f"bound: 4 Kafka topics, no engine work, at {args.rate}+{args.touch_rate}/s")
@@ -1122,6 +1143,9 @@ async def measure(
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"
             print(f"{label:<44}{pct(latencies, p):>14,.0f}")
+    if hop_delays:
+        waits = ", ".join(f"{t} {ms * 1000:,.0f}" for t, ms in sorted(hop_delays.items()))
+        print(f"  mean wait of envelopes before their agent, ms: {waits}")
     if args.latency_series:
         for second in sorted(by_second):
             values = by_second[second]

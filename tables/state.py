@@ -146,6 +146,10 @@ class TableState(Generic[V]):
         else:
             self.put(partition, key, value)
 
+    def cached(self, partition: int, key: bytes) -> bool:
+        """Whether ``key`` has a change in the write cache (not in the backend yet)."""
+        return (partition, key) in self._cache
+
     @property
     def dirty(self) -> int:
         return len(self._cache)

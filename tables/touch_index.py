@@ -56,6 +56,7 @@ class TouchIndexTable(CompactTable):
             recovering.file(partition, entries, now_ms)
         for partition, changes in recovering.touches.take_changes().items():
             backend.write(partition, changes)
+        recovering.written()
         for tp, offset in offsets.items():
             self.data.set_persisted_offset(tp, offset)
 
@@ -88,7 +89,9 @@ touches_table = app.tables.add(
 backend = RocksBackend(touches_table)
 touches: TableState = TOUCHES.bind("touches", backend)
 #: The live index (agents); recovery files into its own write cache, sharing the
-#: event-time watermarks, so it never commits a batch an agent is still processing.
+#: event-time watermarks and the sweep cursors, so it never commits a batch an agent
+#: is still processing.
 touch_index = TouchIndex(touches)
 recovering = TouchIndex(TOUCHES.bind("touches", backend))
 recovering.watermarks = touch_index.watermarks
+recovering.cursors = touch_index.cursors  # what it files lowers where the live sweeps start

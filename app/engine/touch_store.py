@@ -27,6 +27,7 @@ Layout of one partition's RocksDB (all keys bytes):
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import time
 from collections import defaultdict
@@ -96,6 +97,16 @@ class TouchIndex:
         self.touches = touches
         #: Newest touch time seen per partition: the event-time side of retention.
         self.watermarks: dict[int, int] = defaultdict(int)
+        #: Per (partition, expiry prefix): every expiry key in the backend sorts after
+        #: this one. A sweep starts here, not at the prefix: a RocksDB iterator steps
+        #: over the tombstones of swept entries one by one until compaction drops them,
+        #: and seeking to the prefix cost each sweep every entry swept before it (10% of
+        #: the worker's samples at a steady 3,000 touches/s).
+        self.cursors: dict[tuple[int, bytes], bytes] = {}
+        #: Per (partition, expiry prefix), the expiry keys listed in the write cache
+        #: and maybe not written yet (a min-heap): a sweep reads the backend only, so
+        #: its cursor must not pass them.
+        self._unwritten: dict[tuple[int, bytes], list[bytes]] = defaultdict(list)
 
     def file(self, partition: int, entries: list[dict[str, Any]], now_ms: int) -> int:
         """File index entries (``TouchIndexEntry`` dicts): one put each, none that
@@ -129,10 +140,19 @@ class TouchIndex:
         by_slot: dict[int, list[bytes]] = defaultdict(list)
         for due_ms, keys in due.items():
             by_slot[-(-due_ms // DUE_ROUNDING_MS)].extend(keys)
+        cursor_slot = (partition, prefix)
+        unwritten = self._unwritten[cursor_slot]
         for slot, keys in by_slot.items():
-            self.touches.put_raw(
-                partition, expiry_key(prefix, slot * DUE_ROUNDING_MS), pack_keys(keys)
-            )
+            key = expiry_key(prefix, slot * DUE_ROUNDING_MS)
+            self.touches.put_raw(partition, key, pack_keys(keys))
+            cursor = self.cursors.get(cursor_slot)
+            if cursor is not None and key <= cursor:  # due before where sweeps start now
+                self.cursors[cursor_slot] = key[:-1]
+            heapq.heappush(unwritten, key)
+
+    def written(self) -> None:
+        """The write cache was written to the backend (its expiry keys are there now)."""
+        self._unwritten.clear()
 
     def sweep(self, partition: int, now_ms: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:
         """Visit the entries whose retention may have run out (at most ``limit``
@@ -168,9 +188,15 @@ class TouchIndex:
         touches = self.touches
         deleted = 0
         later: dict[int, list[bytes]] = defaultdict(list)
-        for raw in touches.keys_after(partition, prefix, limit):
+        cursor_slot = (partition, prefix)
+        unwritten = self._unwritten.get(cursor_slot)
+        while unwritten and not touches.cached(partition, unwritten[0]):
+            heapq.heappop(unwritten)  # written since: the cursor stayed before it
+        swept_to = None
+        for raw in touches.keys_after(partition, self.cursors.get(cursor_slot, prefix), limit):
             if not raw.startswith(prefix) or due_of(raw) > clock_ms:
                 break
+            swept_to = raw
             packed = touches.get_raw(partition, raw) or b""
             touches.delete(partition, raw)
             for raw_key in unpack_keys(packed):
@@ -189,6 +215,10 @@ class TouchIndex:
                 # Kept by the other clock: ask again when that one passes.
                 moment = received if other == PROCESSING_DUE else touch_time
                 later[moment + HORIZON_MS[kind_of(key)]].append(raw_key)
+        if swept_to is not None:  # every expiry key up to it is swept (deleted)
+            if unwritten and unwritten[0] <= swept_to:
+                swept_to = unwritten[0][:-1]
+            self.cursors[cursor_slot] = swept_to
         self._list(partition, other, later)
         return deleted, sum(len(k) for k in later.values())
 

@@ -1,0 +1,196 @@
+"""The touch index's sweeps start where the last one stopped, and that changes nothing.
+
+A sweep used to seek to the start of its expiry index every time; RocksDB then
+steps over the tombstones of every entry swept before, one by one, until
+compaction drops them. ``TouchIndex.cursors`` remembers where sweeps stop.
+These tests hold it to one promise: the index keeps exactly the entries a
+sweep from the start would keep, whatever the order of filing, sweeping and
+writing (including expiry entries listed in the write cache, due before the
+cursor, while a sweep runs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attrib.engine import touch_lists
+from attrib.engine.touch_store import EVENT_DUE, EXPIRY_PREFIX, TouchIndex, parse_entry_key
+from attrib.tables.state import MemoryBackend
+from attrib.tables.values import TOUCHES
+
+DAY = 86_400_000
+KEYS = ["p|a|10.0.0.1|android|14", "i|a|advertising_id:x", "r|a|t1"]
+
+
+class CountingBackend(MemoryBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: list[bytes | None] = []
+
+    def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
+        self.starts.append(after)
+        return super().keys_after(partition, after, limit)
+
+
+def _index() -> TouchIndex:
+    return TouchIndex(TOUCHES.bind("touches", CountingBackend()))
+
+
+def _write(index: TouchIndex) -> None:
+    for partition, changes in index.touches.take_changes().items():
+        index.touches.backend.write(partition, changes)
+
+
+def _entries(index: TouchIndex) -> set[bytes]:
+    backend = index.touches.backend
+    assert isinstance(backend, MemoryBackend)
+    return {k for k in backend.partitions.get(0, {}) if not k.startswith(EXPIRY_PREFIX)}
+
+
+def _entry(n: int, key: str, at: int, received: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "touch_id": f"t{n}",
+        "touch_time": at,
+        "touch": b"x",
+        "received_time": received,
+    }
+
+
+_ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("file"),
+            st.lists(
+                st.tuples(
+                    st.sampled_from(KEYS),
+                    st.integers(-40, 2),  # event time, days from the clock
+                    st.integers(-40, 0),  # reception, days from the clock
+                ),
+                min_size=1,
+                max_size=6,
+            ),
+        ),
+        st.tuples(st.just("sweep"), st.integers(1, 4)),  # expiry entries per index
+        st.tuples(st.just("write"), st.none()),
+        st.tuples(st.just("advance"), st.integers(1, 20)),  # days
+    ),
+    max_size=40,
+)
+
+
+def _dropped_wrongly(before: set[bytes], index: TouchIndex, now: int) -> list[bytes]:
+    """Entries gone since ``before`` that retention still keeps."""
+    wrong = []
+    for raw in before - _entries(index):
+        key, touch_time = parse_entry_key(raw)
+        n = int(raw.rsplit(b"\x00", 1)[1].split(b"t", 1)[1])
+        if touch_lists.keeps(
+            key.decode(),
+            touch_time,
+            RECEIVED[n],
+            watermark_ms=index.watermarks[0],
+            now_ms=now,
+        ):
+            wrong.append(raw)
+    return wrong
+
+
+RECEIVED: dict[int, int] = {}
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_ops)
+def test_sweeping_from_the_cursor_drops_only_what_retention_drops(ops: list) -> None:
+    # The reference sweeps everything due from the beginning each time; ours visits at
+    # most ``limit`` expiry entries from its cursor. Ours never drops an entry retention
+    # keeps, and once both have swept all that is due, they hold the same entries.
+    ours, reference = _index(), _index()
+    now = 100 * DAY
+    n = 0
+    before = set()
+    for op, arg in ops:
+        if op == "file":
+            entries = []
+            for key, event_days, received_days in arg:
+                n += 1
+                RECEIVED[n] = now + received_days * DAY
+                entries.append(_entry(n, key, now + event_days * DAY, RECEIVED[n]))
+            ours.file(0, entries, now)
+            reference.file(0, entries, now)
+        elif op == "sweep":
+            ours.sweep(0, now, limit=arg)
+            reference.sweep(0, now, limit=10**9)
+            reference.cursors.clear()  # the reference always starts at the beginning
+        elif op == "write":
+            _write(ours)
+            ours.written()
+            _write(reference)
+            assert _dropped_wrongly(before, ours, now) == []
+            before = _entries(ours)
+        else:
+            now += arg * DAY
+    _write(ours)
+    _write(reference)
+    assert _dropped_wrongly(before, ours, now) == []
+    for index, limit in ((ours, 64), (reference, 10**9)):  # all that is due now
+        for _ in range(100):
+            index.sweep(0, now, limit=limit)
+            _write(index)
+            index.cursors.clear() if index is reference else index.written()
+    assert _entries(ours) == _entries(reference)
+    # Far in the future, both are empty.
+    for index in (ours, reference):
+        index.watermarks[0] = max(index.watermarks[0], now + 400 * DAY)
+        for _ in range(100):
+            index.sweep(0, now + 400 * DAY, limit=64)
+            _write(index)
+        assert _entries(index) == set()
+
+
+def test_a_sweep_starts_after_the_entries_swept_before() -> None:
+    index = _index()
+    key = KEYS[0]
+    # A backfill: touches spread over 30 days, all received long ago.
+    index.file(0, [_entry(i, key, i * DAY // 10, 0) for i in range(300)], now_ms=0)
+    _write(index)
+    now = 60 * DAY
+    index.watermarks[0] = now
+    backend = index.touches.backend
+    assert isinstance(backend, CountingBackend)
+    index.sweep(0, now, limit=2)
+    _write(index)
+    index.sweep(0, now, limit=2)
+    first, second = backend.starts[-4], backend.starts[-2]  # the event-time index's starts
+    assert first == EVENT_DUE
+    assert second is not None
+    assert second > EVENT_DUE  # not at the beginning again
+
+
+def test_an_entry_listed_before_the_cursor_within_a_batch_is_still_swept() -> None:
+    index = _index()
+    key = KEYS[0]
+    index.file(0, [_entry(i, key, 10 * DAY + i * DAY // 10, 0) for i in range(100)], now_ms=0)
+    _write(index)
+    now = 60 * DAY
+    index.watermarks[0] = now
+    index.sweep(0, now, limit=5)  # the cursor moves into day 11
+    _write(index)
+    index.written()
+    # In one batch: an imported touch (event time day 1, received now: kept a horizon
+    # from now) is filed, its expiry entry due before the cursor; then a sweep runs.
+    index.file(0, [_entry(999, key, DAY, now)], now_ms=now)
+    index.sweep(0, now, limit=5)
+    _write(index)
+    index.written()
+    assert any(b"t999" in k for k in _entries(index))  # kept: received now
+    later = now + 400 * DAY
+    index.watermarks[0] = later
+    for _ in range(100):
+        index.sweep(0, later, limit=64)
+        _write(index)
+        index.written()
+    assert _entries(index) == set()  # t999 too: its expiry entry was not passed over
