@@ -20,7 +20,9 @@ Layout of one partition's RocksDB (all keys bytes):
   index a horizon after its event time; when the partition's event time
   passes that, it goes if its reception is a horizon old too, else it is
   listed in the processing-time index a horizon after its reception, where
-  the same question is asked the other way round. Either clock may jump (a
+  the same question is asked the other way round. A touch filed when event
+  time is already past its horizon (kept for its reception only) is listed
+  in the processing-time index at once. Either clock may jump (a
   catch-up, a history import): each index is read against its own clock, so
   a sweep costs what is due, not what is stored.
 """
@@ -118,6 +120,11 @@ class TouchIndex:
         self.watermarks[partition] = watermark
         touches = self.touches
         due: dict[int, list[bytes]] = defaultdict(list)
+        # Kept only because it was received lately (a backfill, a late source): event
+        # time is already past its horizon and only moves on, so it is listed for its
+        # reception's horizon at once, not moved there by a sweep later (after a
+        # backlog of old touches, those moves were most of what the sweeps did).
+        received_due: dict[int, list[bytes]] = defaultdict(list)
         horizon = HORIZON_MS
         filed = 0
         for entry in entries:
@@ -130,9 +137,15 @@ class TouchIndex:
                 continue
             raw_key = entry_key(key.encode(), touch_time, entry["touch_id"])
             touches.put_raw(partition, raw_key, received.to_bytes(8, "big") + entry["touch"])
-            due[touch_time + horizon[kind_of(key)]].append(raw_key)
+            kind_horizon = horizon[kind_of(key)]
+            if touch_time + kind_horizon < watermark:
+                received_due[received + kind_horizon].append(raw_key)
+            else:
+                due[touch_time + kind_horizon].append(raw_key)
             filed += 1
         self._list(partition, EVENT_DUE, due)
+        if received_due:
+            self._list(partition, PROCESSING_DUE, received_due)
         return filed
 
     def _list(self, partition: int, prefix: bytes, due: dict[int, list[bytes]]) -> None:

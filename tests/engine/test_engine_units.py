@@ -18,7 +18,7 @@ from attrib.engine.convert import (
 from attrib.engine.index import MAX_TOUCHES_PER_KEY, install_lookup_keys, touch_index_keys
 from attrib.engine.partitioning import partition_for
 from attrib.engine.scheduler import DueQueue
-from attrib.engine.touch_store import TouchIndex
+from attrib.engine.touch_store import EVENT_DUE, PROCESSING_DUE, TouchIndex, unpack_keys
 from attrib.rules.model import Decision
 from attrib.tables.state import MemoryBackend
 from attrib.tables.values import TOUCHES
@@ -311,3 +311,30 @@ def test_the_intake_s_keys_of_a_record_are_those_of_its_touch(data: st.DataObjec
     record["user_agent"] = data.draw(st.sampled_from([None, UA_ANDROID, UA_IOS, "curl/8"]))
     record["ip"] = data.draw(st.sampled_from([None, "", "10.1.2.3", "2001:db8::1"]))
     assert touch_record_index_keys(record) == touch_index_keys(touch_from_record(record))
+
+
+def test_a_touch_kept_for_its_reception_only_is_listed_by_reception_at_once() -> None:
+    # A backfilled fingerprint touch: 8 days old in event time, received now. Event time
+    # is past its horizon for good, so only the processing-time index lists it; a sweep
+    # need not move it there later.
+    key = "p|a|ip|android|14"
+    index = _index()
+    index.file(0, [_entry(key, "new", 10 * DAY)], now_ms=10 * DAY)
+    index.file(0, [_entry(key, "old", 2 * DAY, received=10 * DAY)], now_ms=10 * DAY)
+    _commit(index)
+    backend = index.touches.backend
+    assert isinstance(backend, MemoryBackend)
+    listed: dict[bytes, list[bytes]] = {EVENT_DUE: [], PROCESSING_DUE: []}
+    for raw, packed in backend.partitions[0].items():
+        for prefix in listed:
+            if raw.startswith(prefix):
+                listed[prefix].extend(unpack_keys(packed))
+    assert [k for k in listed[PROCESSING_DUE] if k.endswith(b"old")]
+    assert not [k for k in listed[EVENT_DUE] if k.endswith(b"old")]
+    assert [k for k in listed[EVENT_DUE] if k.endswith(b"new")]
+    # Swept a horizon after its reception, not before.
+    assert index.sweep(0, now_ms=10 * DAY + DAY // 2)[0] == 0
+    _commit(index)
+    assert index.sweep(0, now_ms=11 * DAY + 3_600_000)[0] == 1
+    _commit(index)
+    assert index.candidates(0, key, install_time=3 * DAY) == []
