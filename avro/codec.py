@@ -52,6 +52,7 @@ from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 
+from attrib.avro.codegen import Source, null_union
 from attrib.avro.compiled_reader import Reader, compile_reader
 from attrib.avro.schemas import SchemaSet, SchemaVersion, UnknownRecordError
 
@@ -123,36 +124,7 @@ def _zigzag(n: int) -> bytes:
     return _varint((n << 1) ^ (n >> 63))
 
 
-class _Source:
-    """Python source of one writer function, and the constants it refers to."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.constants: dict[str, Any] = {
-            "_varint": _varint,
-            "_small": _SMALL_VARINTS,
-            "_missing": _MISSING,
-        }
-        self._names = 0
-
-    def constant(self, value: Any) -> str:
-        for name, known in self.constants.items():
-            if type(known) is type(value) and known == value:
-                return name
-        self._names += 1
-        name = f"_c{self._names}"
-        self.constants[name] = value
-        return name
-
-    def temp(self) -> str:
-        self._names += 1
-        return f"_t{self._names}"
-
-    def emit(self, indent: int, line: str) -> None:
-        self.lines.append("    " * indent + line)
-
-
-def _emit_value(src: _Source, indent: int, value: str, schema: Any, prefix: bytes) -> None:
+def _emit_value(src: Source, indent: int, value: str, schema: Any, prefix: bytes) -> None:
     """Lines adding ``prefix`` (a union index, or nothing) and ``value`` written as ``schema``
     to the buffer ``o``.
 
@@ -213,15 +185,13 @@ def _emit_value(src: _Source, indent: int, value: str, schema: Any, prefix: byte
         raise _NotFlat(str(schema))
 
 
-def _emit_union(src: _Source, indent: int, value: str, branches: list[Any]) -> None:
+def _emit_union(src: Source, indent: int, value: str, branches: list[Any]) -> None:
     # Only null + one other branch: fastavro picks a branch by validating the value
     # against each in turn, and with one non-null branch that choice is plain.
-    if len(branches) != 2 or "null" not in branches:
+    covered = null_union(branches)
+    if covered is None:
         raise _NotFlat(str(branches))
-    null_index = branches.index("null")
-    other = branches[1 - null_index]
-    if other == "null" or isinstance(other, list):
-        raise _NotFlat(str(branches))
+    null_index, other = covered
     src.emit(indent, f"if {value} is None: o += {src.constant(_zigzag(null_index))}")
     src.emit(indent, "else:")
     if isinstance(other, dict):  # a record, array or map: its index, then the value
@@ -231,7 +201,7 @@ def _emit_union(src: _Source, indent: int, value: str, branches: list[Any]) -> N
         _emit_value(src, indent + 1, value, other, _zigzag(1 - null_index))
 
 
-def _emit_array(src: _Source, indent: int, value: str, items: Any, prefix: bytes) -> None:
+def _emit_array(src: Source, indent: int, value: str, items: Any, prefix: bytes) -> None:
     """One block of every item, then the end (fastavro's layout)."""
     if prefix:
         src.emit(indent, f"o += {src.constant(prefix)}")
@@ -244,7 +214,7 @@ def _emit_array(src: _Source, indent: int, value: str, items: Any, prefix: bytes
     src.emit(indent, "o += _small[0]")
 
 
-def _emit_record(src: _Source, indent: int, value: str, schema: dict[str, Any]) -> None:
+def _emit_record(src: Source, indent: int, value: str, schema: dict[str, Any]) -> None:
     """A nested record, written as a top-level one."""
     _emit_fields(src, indent, value, schema["fields"])
 
@@ -254,30 +224,30 @@ _MISSING = object()
 _PLAIN_DEFAULTS = (type(None), bool, int, str, list, dict)
 
 
-def _emit_fields(src: _Source, indent: int, value: str, fields: list[dict[str, Any]]) -> None:
+def _emit_fields(src: Source, indent: int, value: str, fields: list[dict[str, Any]]) -> None:
     """A dict holding the record's fields and nothing else; a field with a default
     may be left out (fastavro's ``strict_allow_default``)."""
     src.emit(indent, f"if type({value}) is not dict: raise TypeError")
-    optional = [f for f in fields if isinstance(f.get("default", _MISSING), _PLAIN_DEFAULTS)]
-    if not optional:
-        src.emit(indent, f"if len({value}) != {len(fields)}: raise TypeError")
+    optional = [isinstance(f.get("default", _MISSING), _PLAIN_DEFAULTS) for f in fields]
     count = src.temp()
-    if optional:
-        src.emit(indent, f"{count} = {len(fields) - len(optional)}")
-    for field in fields:
+    if any(optional):
+        src.emit(indent, f"{count} = {optional.count(False)}")
+    else:
+        src.emit(indent, f"if len({value}) != {len(fields)}: raise TypeError")
+    for field, may_be_left_out in zip(fields, optional, strict=True):
         item = src.temp()
-        if any(field is f for f in optional):
+        if may_be_left_out:
             src.emit(indent, f"{item} = {value}.get({field['name']!r}, _missing)")
             src.emit(indent, f"if {item} is _missing: {item} = {src.constant(field['default'])}")
             src.emit(indent, f"else: {count} += 1")
         else:
             src.emit(indent, f"{item} = {value}[{field['name']!r}]")
         _emit_value(src, indent, item, field["type"], b"")
-    if optional:  # checked last: every field present or defaulted, none unknown
+    if any(optional):  # checked last: every field present or defaulted, none unknown
         src.emit(indent, f"if len({value}) != {count}: raise TypeError")
 
 
-def _emit_map(src: _Source, indent: int, value: str, values: Any, prefix: bytes) -> None:
+def _emit_map(src: Source, indent: int, value: str, values: Any, prefix: bytes) -> None:
     if prefix:
         src.emit(indent, f"o += {src.constant(prefix)}")
     key, item = src.temp(), src.temp()
@@ -297,7 +267,7 @@ def _compile_writer(parsed: dict[str, Any], header: bytes) -> Callable[[Any], by
     """
     if parsed.get("type") != "record":
         return None
-    src = _Source()
+    src = Source({"_varint": _varint, "_small": _SMALL_VARINTS, "_missing": _MISSING})
     fields = parsed["fields"]
     src.emit(0, "def write(record):")
     src.emit(1, f"o = bytearray({src.constant(header)})")
@@ -306,9 +276,7 @@ def _compile_writer(parsed: dict[str, Any], header: bytes) -> Callable[[Any], by
     except _NotFlat:
         return None
     src.emit(1, "return bytes(o)")
-    namespace = dict(src.constants)
-    exec(compile("\n".join(src.lines), f"<avro writer {parsed.get('name')}>", "exec"), namespace)
-    return namespace["write"]  # type: ignore[no-any-return]
+    return src.build("write", f"<avro writer {parsed.get('name')}>")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from attrib.avro.codegen import Source, null_union
+
 #: ``read(data, position) -> (record, end)``: raises on bytes it cannot read.
 Reader = Callable[[bytes, int], tuple[dict[str, Any], int]]
 
@@ -54,33 +56,20 @@ _DOUBLE = struct.Struct("<d").unpack_from
 _FLOAT = struct.Struct("<f").unpack_from
 
 
-class _Source:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.names = 0
-
-    def temp(self) -> str:
-        self.names += 1
-        return f"_t{self.names}"
-
-    def emit(self, indent: int, line: str) -> None:
-        self.lines.append("    " * indent + line)
-
-
-def _emit_varint(src: _Source, indent: int, target: str) -> None:
+def _emit_varint(src: Source, indent: int, target: str) -> None:
     """``target`` = the zig-zag varint at ``p``: one byte inline, longer ones by a call."""
     src.emit(indent, f"{target} = d[p]")
     src.emit(indent, f"if {target} < 0x80: p += 1; {target} = ({target} >> 1) ^ -({target} & 1)")
     src.emit(indent, f"else: {target}, p = _long(d, p)")
 
 
-def _emit_length(src: _Source, indent: int, target: str) -> None:
+def _emit_length(src: Source, indent: int, target: str) -> None:
     """``target`` = a non-negative length read at ``p``."""
     _emit_varint(src, indent, target)
     src.emit(indent, f"if {target} < 0: raise ValueError('negative length')")
 
 
-def _emit_value(src: _Source, indent: int, target: str, schema: Any) -> None:
+def _emit_value(src: Source, indent: int, target: str, schema: Any) -> None:
     """Lines reading ``schema`` at ``p`` of ``d`` into ``target`` (an assignable name)."""
     if isinstance(schema, list):
         _emit_union(src, indent, target, schema)
@@ -124,13 +113,11 @@ def _emit_value(src: _Source, indent: int, target: str, schema: Any) -> None:
         raise _NotCovered(str(schema))
 
 
-def _emit_union(src: _Source, indent: int, target: str, branches: list[Any]) -> None:
-    if len(branches) != 2 or "null" not in branches:
+def _emit_union(src: Source, indent: int, target: str, branches: list[Any]) -> None:
+    covered = null_union(branches)
+    if covered is None:
         raise _NotCovered(str(branches))
-    null_index = branches.index("null")
-    other = branches[1 - null_index]
-    if other == "null" or isinstance(other, list):
-        raise _NotCovered(str(branches))
+    null_index, other = covered
     index = src.temp()
     src.emit(indent, f"{index} = d[p]; p += 1")
     src.emit(indent, f"if {index} == {null_index << 1}: {target} = None")
@@ -139,7 +126,7 @@ def _emit_union(src: _Source, indent: int, target: str, branches: list[Any]) -> 
     src.emit(indent, "else: raise ValueError('union index')")
 
 
-def _emit_blocks(src: _Source, indent: int, target: str, items: Any, *, is_map: bool) -> None:
+def _emit_blocks(src: Source, indent: int, target: str, items: Any, *, is_map: bool) -> None:
     """An array or a map: blocks of ``count`` items (a negative count has a byte size)."""
     out, count, key, item = src.temp(), src.temp(), src.temp(), src.temp()
     src.emit(indent, f"{out} = {{}}" if is_map else f"{out} = []")
@@ -155,7 +142,7 @@ def _emit_blocks(src: _Source, indent: int, target: str, items: Any, *, is_map: 
     src.emit(indent, f"{target} = {out}")
 
 
-def _emit_record(src: _Source, indent: int, target: str, schema: dict[str, Any]) -> None:
+def _emit_record(src: Source, indent: int, target: str, schema: dict[str, Any]) -> None:
     values = []
     for field in schema["fields"]:
         value = src.temp()
@@ -168,7 +155,7 @@ def compile_reader(parsed: dict[str, Any]) -> Reader | None:
     """The generated reader of ``parsed`` (a record schema), or None if not covered."""
     if not isinstance(parsed, dict) or parsed.get("type") != "record":
         return None
-    src = _Source()
+    src = Source({"_long": _long, "_double": _DOUBLE, "_float": _FLOAT})
     src.emit(0, "def read(d, p):")
     src.emit(1, "n = len(d)")
     try:
@@ -176,7 +163,4 @@ def compile_reader(parsed: dict[str, Any]) -> Reader | None:
     except _NotCovered:
         return None
     src.emit(1, "return r, p")
-    namespace: dict[str, Any] = {"_long": _long, "_double": _DOUBLE, "_float": _FLOAT}
-    name = parsed.get("name")
-    exec(compile("\n".join(src.lines), f"<avro reader {name}>", "exec"), namespace)
-    return namespace["read"]  # type: ignore[no-any-return]
+    return src.build("read", f"<avro reader {parsed.get('name')}>")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import time
 import uuid
@@ -161,8 +162,6 @@ async def _offer(
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     env.update(
         ATTRIB_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,

@@ -69,24 +69,24 @@ def python_partition_of(key: bytes, count: int) -> int:
 
 
 def _librdkafka() -> ctypes.CDLL | None:
-    """librdkafka as bundled by confluent-kafka's wheel, else the system's."""
-    candidates: list[str] = []
+    """librdkafka as bundled by confluent-kafka's wheel, else the system's (looking
+    that one up runs ``ldconfig``: only when no bundled copy loads)."""
     try:
         import confluent_kafka
 
         bundled = Path(confluent_kafka.__file__).parent.parent / "confluent_kafka.libs"
-        candidates += [str(p) for p in sorted(bundled.glob("librdkafka*"))]
+        for candidate in sorted(bundled.glob("librdkafka*")):
+            try:
+                return ctypes.CDLL(str(candidate))
+            except OSError:
+                continue
     except ImportError:  # pragma: no cover - a dependency of the project
         pass
     system = ctypes.util.find_library("rdkafka")
-    if system:
-        candidates.append(system)
-    for candidate in candidates:
-        try:
-            return ctypes.CDLL(candidate)
-        except OSError:
-            continue
-    return None
+    try:
+        return ctypes.CDLL(system) if system else None
+    except OSError:
+        return None
 
 
 def native_partition_of() -> Callable[[bytes, int], int] | None:

@@ -87,7 +87,7 @@ def _dropped_wrongly(before: set[bytes], index: TouchIndex, now: int) -> list[by
     wrong = []
     for raw in before - _entries(index):
         key, touch_time = parse_entry_key(raw)
-        n = int(raw.rsplit(b"\x00", 1)[1].split(b"t", 1)[1])
+        n = int(raw[raw.index(b"\x00") + 9 :].removeprefix(b"t"))  # key, 0, time, id
         if touch_lists.keeps(
             key.decode(),
             touch_time,
