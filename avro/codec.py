@@ -110,14 +110,45 @@ def _varint_loop(n: int) -> bytes:
     return bytes(out)
 
 
-# Large varints are mostly times: a record's event and receive times are usually equal, and
-# records of the same millisecond share them, so the last few are kept.
-_varint_large = functools.lru_cache(maxsize=256)(_varint_loop)
+def _varint_unrolled(n: int) -> bytes:
+    """:func:`_varint_loop` without the loop for two, three and six bytes (six: a
+    millisecond time, zig-zagged)."""
+    if n < 0x4000:
+        return bytes((n & 0x7F | 0x80, n >> 7))
+    if n < 0x200000:
+        return bytes((n & 0x7F | 0x80, n >> 7 & 0x7F | 0x80, n >> 14))
+    if 1 << 35 <= n < 1 << 42:
+        return bytes(
+            (
+                n & 0x7F | 0x80,
+                n >> 7 & 0x7F | 0x80,
+                n >> 14 & 0x7F | 0x80,
+                n >> 21 & 0x7F | 0x80,
+                n >> 28 & 0x7F | 0x80,
+                n >> 35,
+            )
+        )
+    return _varint_loop(n)
+
+
+#: Large varints are mostly times: a record's event and receive times are usually equal,
+#: and records of the same millisecond share them, so recent ones are kept (a plain dict,
+#: emptied when full: ``functools.lru_cache`` cost twice the encoding on a miss).
+_LARGE_VARINTS: dict[int, bytes] = {}
+_LARGE_VARINTS_KEPT = 4096
 
 
 def _varint(n: int) -> bytes:
     """The Avro variable-length encoding of ``n`` >= 0 (already zig-zagged)."""
-    return _SMALL_VARINTS[n] if n < 0x80 else _varint_large(n)
+    if n < 0x80:
+        return _SMALL_VARINTS[n]
+    encoded = _LARGE_VARINTS.get(n)
+    if encoded is None:
+        encoded = _varint_unrolled(n)
+        if len(_LARGE_VARINTS) >= _LARGE_VARINTS_KEPT:
+            _LARGE_VARINTS.clear()
+        _LARGE_VARINTS[n] = encoded
+    return encoded
 
 
 def _zigzag(n: int) -> bytes:

@@ -336,8 +336,9 @@ def _function_of(frame: str) -> str:
 class Sampler:
     """py-spy sampling one process (``--py-spy``): raw folded stacks, summarised."""
 
-    def __init__(self, py_spy: str, pid: int, out: Path) -> None:
+    def __init__(self, py_spy: str, pid: int, out: Path, phase: str = "the backlog") -> None:
         self.out = out
+        self.phase = phase
         argv = [
             py_spy,
             "record",
@@ -372,7 +373,7 @@ class Sampler:
             own[leaf] = own.get(leaf, 0) + n
             for frame in {_function_of(f) for f in frames if PROJECT in f}:  # ours only
                 inclusive[frame] = inclusive.get(frame, 0) + n
-        lines = [f"\npy-spy over the backlog: {total:,} samples (idle included)"]
+        lines = [f"\npy-spy over {self.phase}: {total:,} samples (idle included)"]
         for title, counts in (("own", own), ("inclusive (this project's functions)", inclusive)):
             lines.append(f"  top {top} by {title} samples:")
             for frame, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
@@ -686,8 +687,8 @@ async def main() -> None:
     parser.add_argument(
         "--py-spy",
         metavar="PATH",
-        help="sample the worker with this py-spy binary over the backlog alone, and print"
-        " where its time went (own and inclusive samples per function)",
+        help="sample the worker with this py-spy binary over the backlog, then over the steady"
+        " phase, and print where its time went (own and inclusive samples per function)",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Quix Streams peer")
     parser.add_argument(
@@ -1026,6 +1027,15 @@ async def measure(
     by_second: dict[int, list[float]] = {}  # received second -> latencies (--latency-series)
     producer = make_producer(settings)
     await producer.start()
+    steady_machine = MachineTimes.now()
+    steady_cpu = cpu_seconds(worker.proc.pid)
+    steady_main = cpu_seconds(worker.proc.pid, main_thread=True)
+    steady_started = time.perf_counter()
+    steady_spy = (
+        Sampler(args.py_spy, worker.proc.pid, tmp / "steady.spy", "the steady phase")
+        if args.py_spy
+        else None
+    )
     try:
         sent = 0
         touches_sent = 0
@@ -1057,6 +1067,14 @@ async def measure(
     finally:
         await producer.stop()
     records = await count_records(settings, "attributions", installs_n + sent, deadline_s=120)
+    # The steady phase, until its last decision: how busy the machine (this load generator,
+    # the broker and the worker on the same cores) and the worker's loop were.
+    steady_busy = MachineTimes.now().busy_since(steady_machine)
+    steady_s = time.perf_counter() - steady_started
+    steady_worker_cpu = cpu_used(worker.proc.pid, steady_cpu)
+    steady_main_cpu = cpu_used_main(worker.proc.pid, steady_main)
+    if steady_spy is not None:
+        spy_lines += steady_spy.stop()
     for r in records:
         a = codec.decode(r.value)
         if a["install_event_id"] in latency_ids:  # partition order mixes backlog and live
@@ -1143,6 +1161,16 @@ async def measure(
         for p in (50, 99):
             label = f"decision latency p{p} at {args.rate}+{args.touch_rate}/s, ms"
             print(f"{label:<44}{pct(latencies, p):>14,.0f}")
+    if latencies and steady_busy is not None:
+        steady_records = max(1, sent + touches_sent)
+        row("  machine busy in the steady phase", steady_busy, ".0%")
+        if steady_worker_cpu is not None and steady_main_cpu is not None:
+            row(
+                "  worker CPU per steady input record, µs",
+                steady_worker_cpu / steady_records * 1e6,
+                ",.1f",
+            )
+            row("  its event loop busy in the steady phase", steady_main_cpu / steady_s, ".0%")
     if hop_delays:
         waits = ", ".join(f"{t} {ms * 1000:,.0f}" for t, ms in sorted(hop_delays.items()))
         print(f"  mean wait of envelopes before their agent, ms: {waits}")

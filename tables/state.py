@@ -35,8 +35,17 @@ V = TypeVar("V")
 _DELETED: Any = object()
 
 
-class _Raw(bytes):
-    """A value written as is (an index entry of the table's own), not encoded."""
+class _Raw:
+    """A value written as is (an index entry of the table's own), not encoded.
+
+    A holder, not a ``bytes`` subclass: wrapping copied every index entry's bytes
+    once more on the engine's hottest path.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
 
 
 class Backend(Protocol):
@@ -118,6 +127,8 @@ class TableState(Generic[V]):
     def get(self, partition: int, key: bytes) -> V | None:
         cached = self._cache.get((partition, key))
         if cached is not None:
+            if type(cached) is _Raw:
+                return self._decode(cached.raw)
             return None if cached is _DELETED else cached
         raw = self.backend.get(partition, key)
         return None if raw is None else self._decode(raw)
@@ -126,6 +137,8 @@ class TableState(Generic[V]):
         """The bytes of a key written with :meth:`put_raw` (a secondary index entry)."""
         cached = self._cache.get((partition, key))
         if cached is not None:
+            if type(cached) is _Raw:
+                return cached.raw
             return None if cached is _DELETED else bytes(cached)
         return self.backend.get(partition, key)
 
@@ -161,8 +174,8 @@ class TableState(Generic[V]):
         for (partition, key), value in self._cache.items():
             if value is _DELETED:
                 encoded = None
-            elif isinstance(value, _Raw):
-                encoded = bytes(value)
+            elif type(value) is _Raw:
+                encoded = value.raw
             else:
                 encoded = encode(value)
             changes.setdefault(partition, {})[key] = encoded

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from attrib.engine.partitioning import partition_for
 
@@ -29,31 +29,20 @@ def by_partition(items: Iterable[tuple[str, T]], partitions: int) -> dict[int, l
     return dict(grouped)
 
 
-def chunked(
-    items: list[T], size_of: Callable[[T], int], max_bytes: int = MAX_ENVELOPE_BYTES
-) -> Iterator[list[T]]:
-    """``items`` cut into runs of at most ``max_bytes`` (a single larger item goes alone)."""
-    chunk: list[T] = []
-    size = 0
-    for item in items:
-        item_size = size_of(item)
-        if chunk and size + item_size > max_bytes:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(item)
-        size += item_size
-    if chunk:
-        yield chunk
+def encoded_chunks(
+    entries: list[T], encode: Callable[[list[T]], bytes], max_bytes: int = MAX_ENVELOPE_BYTES
+) -> Iterator[bytes]:
+    """``encode`` of ``entries`` in runs of at most ``max_bytes`` encoded (a single larger
+    entry goes alone), in order.
 
-
-def approx_size(record: dict[str, Any]) -> int:
-    """A cheap upper-bound-ish size of an envelope entry: its strings, bytes and lists."""
-    total = 16
-    for value in record.values():
-        if isinstance(value, (bytes, str)):
-            total += len(value) + 4
-        elif isinstance(value, list):
-            total += sum(len(v) + 4 if isinstance(v, (bytes, str)) else 8 for v in value)
-        else:
-            total += 8
-    return total
+    The whole list is encoded first and halved only when it is too large: envelopes
+    are nearly always far below the bound, so the common case costs one encoding and
+    no per-entry size estimate (that estimate was 2-3% of the worker's samples).
+    """
+    encoded = encode(entries)
+    if len(encoded) <= max_bytes or len(entries) <= 1:
+        yield encoded
+        return
+    half = len(entries) // 2
+    yield from encoded_chunks(entries[:half], encode, max_bytes)
+    yield from encoded_chunks(entries[half:], encode, max_bytes)

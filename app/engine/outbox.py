@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from attrib.engine import wire
-from attrib.engine.batching import approx_size, chunked
+from attrib.engine.batching import encoded_chunks
 
 
 @dataclass(slots=True)
@@ -53,8 +53,10 @@ class Outbox:
         one or more per partition, each below the envelope size bound. Returns how many."""
         added = 0
         for partition, entries in grouped.items():
-            for chunk in chunked(entries, approx_size):
-                self.add(topic, None, wire.encode(record, {field_name: chunk, **extra}), partition)
+            for value in encoded_chunks(
+                entries, lambda chunk: wire.encode(record, {field_name: chunk, **extra})
+            ):
+                self.add(topic, None, value, partition)
                 added += 1
         return added
 

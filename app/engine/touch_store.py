@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import struct
 import time
 from collections import defaultdict
 from typing import Any
@@ -59,6 +60,9 @@ DUE_ROUNDING_MS = 3_600_000
 SEPARATOR = b"\x00"
 
 _sequence = itertools.count(time.time_ns())
+
+
+_TIME = struct.Struct(">Q")
 
 
 def entry_key(index_key: bytes, touch_time: int, touch_id: str) -> bytes:
@@ -125,19 +129,25 @@ class TouchIndex:
         # reception's horizon at once, not moved there by a sweep later (after a
         # backlog of old touches, those moves were most of what the sweeps did).
         received_due: dict[int, list[bytes]] = defaultdict(list)
+        # The loop is the engine's hottest per-entry code: touch_lists.keeps and
+        # entry_key are inlined (tests/engine/test_touch_store.py holds it to them).
         horizon = HORIZON_MS
+        put_raw = touches.put_raw
+        pack_time = _TIME.pack
         filed = 0
         for entry in entries:
             key = entry["key"]
             touch_time = entry["touch_time"]
             received = entry.get("received_time") or touch_time
-            if not touch_lists.keeps(
-                key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-            ):
-                continue
-            raw_key = entry_key(key.encode(), touch_time, entry["touch_id"])
-            touches.put_raw(partition, raw_key, received.to_bytes(8, "big") + entry["touch"])
-            kind_horizon = horizon[kind_of(key)]
+            kind_horizon = horizon[key[0]]
+            if touch_time < watermark - kind_horizon and received < now_ms - kind_horizon:
+                continue  # touch_lists.keeps: past its horizon in event time and since received
+            raw_key = b"%s\x00%s%s" % (
+                key.encode(),
+                pack_time(touch_time if touch_time > 0 else 0),
+                entry["touch_id"].encode(),
+            )
+            put_raw(partition, raw_key, pack_time(received) + entry["touch"])
             if touch_time + kind_horizon < watermark:
                 received_due[received + kind_horizon].append(raw_key)
             else:

@@ -247,6 +247,15 @@ def test_conversion_answer_omits_nulls_and_formats_times() -> None:
     assert conversion_key("app", " ABC ") == "app|abc"
 
 
+@given(st.integers(min_value=-(10**12), max_value=2**45))
+def test_format_time_is_strftimes_utc_milliseconds(ms: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)  # exact, no float
+    expected = at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    assert format_time(ms) == expected
+
+
 def test_attribution_id_is_stable_per_install_event() -> None:
     assert attribution_id_for("a", "e") == attribution_id_for("a", "e")
     assert attribution_id_for("a", "e") != attribution_id_for("a", "f")
@@ -265,15 +274,25 @@ def test_unreadable_internal_values_read_as_empty_and_are_counted() -> None:
 
 
 def test_envelopes_are_cut_below_the_record_size_limit() -> None:
-    from attrib.engine.batching import MAX_ENVELOPE_BYTES, approx_size, chunked
+    from attrib.engine import wire
+    from attrib.engine.batching import MAX_ENVELOPE_BYTES, encoded_chunks
 
-    entries = [{"key": f"k{i}", "touches": [b"x" * 370] * 10} for i in range(2_000)]
-    chunks = list(chunked(entries, approx_size))
-    assert sum(len(c) for c in chunks) == 2_000
-    assert all(sum(approx_size(e) for e in c) <= MAX_ENVELOPE_BYTES for c in chunks)
-    assert len(chunks) > 1
-    big = [{"key": "huge", "touches": [b"y" * (MAX_ENVELOPE_BYTES + 1)]}]
-    assert list(chunked(big, approx_size)) == [big]  # an oversized entry still goes, alone
+    def encode(chunk: list[dict[str, object]]) -> bytes:
+        return wire.encode("CandidateBatch", {"answers": chunk})
+
+    entries = [
+        {"install_key": f"k{i}", "event_id": f"e{i}", "key": "i|a|x", "touches": [b"x" * 370] * 10}
+        for i in range(2_000)
+    ]
+    values = list(encoded_chunks(entries, encode))
+    assert len(values) > 1
+    assert all(len(v) <= MAX_ENVELOPE_BYTES for v in values)
+    decoded = [a for v in values for a in wire.decode(v, "CandidateBatch")["answers"]]
+    assert [a["event_id"] for a in decoded] == [e["event_id"] for e in entries]  # all, in order
+    small = entries[:3]
+    assert list(encoded_chunks(small, encode)) == [encode(small)]  # one encoding, not cut
+    big = [{**entries[0], "touches": [b"y" * (MAX_ENVELOPE_BYTES + 1)]}]
+    assert list(encoded_chunks(big, encode)) == [encode(big)]  # an oversized entry goes alone
 
 
 def test_due_queue_pops_at_most_the_limit() -> None:

@@ -1,0 +1,88 @@
+"""``TouchIndex.file``: what it files is what retention keeps, under the layout's keys.
+
+``file`` inlines :func:`attrib.engine.touch_lists.keeps` and
+:func:`attrib.engine.touch_store.entry_key` (it runs once per index entry, the
+engine's hottest loop); this property holds it to both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from attrib.engine import touch_lists
+from attrib.engine.touch_store import EXPIRY_PREFIX, TouchIndex, entry_key
+from attrib.tables.state import MemoryBackend
+from attrib.tables.values import TOUCHES
+
+DAY = 86_400_000
+NOW = 400 * DAY
+KEYS = ["p|a|10.0.0.1|android|14", "i|a|advertising_id:x", "r|a|t1"]
+
+times = st.integers(min_value=0, max_value=NOW + DAY)  # R3: the intake refuses others
+entries = st.lists(
+    st.builds(
+        lambda n, key, at, received, touch: {
+            "key": key,
+            "touch_id": f"t{n}",
+            "touch_time": at,
+            "touch": touch,
+            "received_time": received,
+        },
+        st.integers(0, 10_000),
+        st.sampled_from(KEYS),
+        times,
+        st.one_of(st.just(0), st.integers(min_value=1, max_value=NOW + DAY)),
+        st.binary(max_size=8),
+    ),
+    max_size=30,
+)
+
+
+@given(entries, st.integers(min_value=0, max_value=NOW))
+def test_file_puts_exactly_what_retention_keeps(batch: list[dict[str, Any]], mark: int) -> None:
+    index = TouchIndex(TOUCHES.bind("touches", MemoryBackend()))
+    index.watermarks[0] = mark
+    filed = index.file(0, batch, NOW)
+    watermark = max([mark] + [e["touch_time"] for e in batch])
+    expected: dict[bytes, bytes] = {}
+    for e in batch:
+        received = e["received_time"] or e["touch_time"]
+        if touch_lists.keeps(
+            e["key"], e["touch_time"], received, watermark_ms=watermark, now_ms=NOW
+        ):
+            raw_key = entry_key(e["key"].encode(), e["touch_time"], e["touch_id"])
+            expected[raw_key] = received.to_bytes(8, "big") + e["touch"]
+    changes = index.touches.take_changes().get(0, {})
+    stored = {k: v for k, v in changes.items() if not k.startswith(EXPIRY_PREFIX)}
+    assert stored == expected
+    assert filed == sum(
+        touch_lists.keeps(
+            e["key"],
+            e["touch_time"],
+            e["received_time"] or e["touch_time"],
+            watermark_ms=watermark,
+            now_ms=NOW,
+        )
+        for e in batch
+    )
+
+
+def test_file_keeps_a_touch_exactly_at_its_horizon_and_drops_one_ms_older() -> None:
+    from attrib.engine.index import HORIZON_MS
+
+    index = TouchIndex(TOUCHES.bind("touches", MemoryBackend()))
+    key = KEYS[1]
+    mark = NOW - DAY
+    edge = mark - HORIZON_MS["i"]
+    index.watermarks[0] = mark
+    batch = [
+        {"key": key, "touch_id": "at", "touch_time": edge, "touch": b"", "received_time": 1},
+        {"key": key, "touch_id": "before", "touch_time": edge - 1, "touch": b"", "received_time": 1},
+    ]
+    assert index.file(0, batch, NOW) == 1
+    stored = index.touches.take_changes()[0]
+    assert entry_key(key.encode(), edge, "at") in stored
+    assert entry_key(key.encode(), edge - 1, "before") not in stored
