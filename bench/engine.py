@@ -55,7 +55,7 @@ from urllib.parse import parse_qs
 
 import hop_latency
 from aiokafka import TopicPartition
-from bench_cpu import MachineTimes, cpu_seconds
+from bench_cpu import MachineTimes, cpu_seconds, thread_cpu_seconds, thread_cpu_shares
 from bench_topics import delete_run_topics
 from rocksdict import AccessType, Rdict
 
@@ -294,6 +294,33 @@ class Worker:
             for line in text.splitlines()
             if line.startswith("attrib_worker_records_consumed_total{")
         )
+
+    #: Gauges printed each second of the steady phase (``--latency-series``): which of
+    #: the decision's gates holds installs back (docs/operations.md).
+    GATES = (
+        "attrib_touch_watermark_age_seconds",
+        "attrib_lookups_held",
+        "attrib_lookup_envelopes_waiting_for_index",
+        "attrib_pending_installs",
+    )
+    #: Counters printed as their increase over each second of the steady phase.
+    RATES = ("attrib_touch_index_keys_swept_total",)
+
+    def gates(self) -> dict[str, float]:
+        """The :data:`GATES` gauges now (summed over labels), the :data:`RATES` counters
+        and the index entries consumed so far (``touch-index``)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+        out: dict[str, float] = {}
+        for line in text.splitlines():
+            name = line.split("{", 1)[0].split(" ", 1)[0]
+            if name in self.GATES or name in self.RATES:
+                out[name] = out.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+            elif name == "attrib_worker_records_consumed_total" and "touch-index" in line:
+                out["index_entries_filed"] = out.get("index_entries_filed", 0.0) + float(
+                    line.rsplit(" ", 1)[1]
+                )
+        return out
 
     def envelope_delays(self) -> dict[str, tuple[float, float]]:
         """``{topic: (sum of seconds, count)}`` of the worker's envelope delay histogram."""
@@ -741,6 +768,14 @@ async def main() -> None:
             receiver.stop()
 
 
+def local_broker_pid(settings: Settings) -> int | None:
+    """The pid of the local stack's Kafka broker (``attrib local up``), if it runs here."""
+    try:
+        return int((Path(settings.data_dir) / "kafka" / "kafka.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def cpu_used_main(pid: int, before: float | None) -> float | None:
     """CPU seconds of ``pid``'s main thread (its event loop) since ``before``."""
     after = cpu_seconds(pid, main_thread=True)
@@ -1001,7 +1036,9 @@ async def measure(
     finished = time.perf_counter()
     worker_cpu = cpu_used(worker.proc.pid, worker_cpu_before)
     main_cpu = cpu_used_main(worker.proc.pid, main_cpu_before)
-    machine_busy = MachineTimes.now().busy_since(machine_before)
+    machine_after = MachineTimes.now()
+    machine_busy = machine_after.busy_since(machine_before)
+    machine_iowait = machine_after.iowait_since(machine_before)
     spy_lines = spy.stop() if spy is not None else []
     elapsed = finished - started
     from_start_ps = total / (finished - worker.started)
@@ -1030,12 +1067,17 @@ async def measure(
     steady_machine = MachineTimes.now()
     steady_cpu = cpu_seconds(worker.proc.pid)
     steady_main = cpu_seconds(worker.proc.pid, main_thread=True)
+    steady_threads = thread_cpu_seconds(worker.proc.pid)
+    broker_pid = local_broker_pid(load_settings())  # the stack's data folder, not the run's
+    steady_broker = cpu_seconds(broker_pid) if broker_pid else None
+    steady_self = cpu_seconds(os.getpid())
     steady_started = time.perf_counter()
     steady_spy = (
         Sampler(args.py_spy, worker.proc.pid, tmp / "steady.spy", "the steady phase")
         if args.py_spy
         else None
     )
+    gate_series: list[dict[str, float]] = []
     try:
         sent = 0
         touches_sent = 0
@@ -1062,6 +1104,8 @@ async def measure(
                     key=device_record_key(APP, rec["device_key"]),
                 )
                 sent += 1
+            if args.latency_series and int(elapsed) >= len(gate_series):
+                gate_series.append(await asyncio.to_thread(worker.gates))
             await asyncio.sleep(0.005)
         await producer.flush()
     finally:
@@ -1069,10 +1113,15 @@ async def measure(
     records = await count_records(settings, "attributions", installs_n + sent, deadline_s=120)
     # The steady phase, until its last decision: how busy the machine (this load generator,
     # the broker and the worker on the same cores) and the worker's loop were.
-    steady_busy = MachineTimes.now().busy_since(steady_machine)
+    steady_end = MachineTimes.now()
+    steady_busy = steady_end.busy_since(steady_machine)
+    steady_iowait = steady_end.iowait_since(steady_machine)
     steady_s = time.perf_counter() - steady_started
     steady_worker_cpu = cpu_used(worker.proc.pid, steady_cpu)
     steady_main_cpu = cpu_used_main(worker.proc.pid, steady_main)
+    steady_shares = thread_cpu_shares(steady_threads, thread_cpu_seconds(worker.proc.pid), steady_s)
+    broker_cpu = cpu_used(broker_pid, steady_broker)
+    self_cpu = cpu_used(os.getpid(), steady_self)
     if steady_spy is not None:
         spy_lines += steady_spy.stop()
     for r in records:
@@ -1148,6 +1197,8 @@ async def measure(
         row("  event loop busy during the backlog", main_cpu / (finished - started), ".0%")
     if machine_busy is not None:
         row("machine busy during the backlog (all cores)", machine_busy, ".0%")
+        if machine_iowait is not None:
+            row("  in iowait (idle, disk I/O outstanding)", machine_iowait, ".0%")
     row("Kafka records produced per input record", produced / total, ".2f")
     if peer is None:
         print("Quix Streams peer: not run (--no-peer, or no quixstreams: --peer-python)")
@@ -1164,6 +1215,8 @@ async def measure(
     if latencies and steady_busy is not None:
         steady_records = max(1, sent + touches_sent)
         row("  machine busy in the steady phase", steady_busy, ".0%")
+        if steady_iowait is not None:
+            row("  machine in iowait in the steady phase", steady_iowait, ".0%")
         if steady_worker_cpu is not None and steady_main_cpu is not None:
             row(
                 "  worker CPU per steady input record, µs",
@@ -1171,6 +1224,13 @@ async def measure(
                 ",.1f",
             )
             row("  its event loop busy in the steady phase", steady_main_cpu / steady_s, ".0%")
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in steady_shares if share >= 0.005)
+        print(f"  worker threads in the steady phase (share of a core): {shares}")
+        if broker_cpu is not None and self_cpu is not None:
+            print(
+                "  beside it on the same cores (share of a core): the broker"
+                f" {broker_cpu / steady_s:.0%}, this load generator {self_cpu / steady_s:.0%}"
+            )
     if hop_delays:
         waits = ", ".join(f"{t} {ms * 1000:,.0f}" for t, ms in sorted(hop_delays.items()))
         print(f"  mean wait of envelopes before their agent, ms: {waits}")
@@ -1181,6 +1241,14 @@ async def measure(
                 f"  received at +{second - min(by_second)} s: {len(values):>6,} decisions,"
                 f" p50 {pct(values, 50):,.0f} ms, p99 {pct(values, 99):,.0f} ms"
             )
+        counters = {*Worker.RATES, "index_entries_filed"}
+        for second, gates in enumerate(gate_series):
+            before = gate_series[second - 1] if second else gates
+            shown = ", ".join(
+                f"{n.removeprefix('attrib_')} {v - before.get(n, 0.0) if n in counters else v:,.0f}"
+                for n, v in sorted(gates.items())
+            )
+            print(f"  gauges (counters: increase) at +{second} s: {shown}")
     if hop_bound:
         for p in (50, 99):
             label = f"  bound: its 4 Kafka topics alone, p{p}, ms"
