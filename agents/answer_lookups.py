@@ -29,6 +29,7 @@ from attrib.engine.metrics import (
     LOOKUP_ENVELOPES_WAITING,
     LOOKUPS_ANSWERED_INCOMPLETE,
     RECORDS_CONSUMED,
+    BatchTimer,
     observe_delay,
 )
 from attrib.engine.outbox import Outbox
@@ -64,6 +65,7 @@ class LookupAnswerer:
         self.held: HeldLookups[Any] = HeldLookups(max_wait_ms=int(INDEX_WAIT_S * 1000))
         self.lock = asyncio.Lock()
         self.stream: Any = None
+        self.timer = BatchTimer("answer-lookups")
 
     def hold(self, events: list[Any]) -> None:
         now = wall_ms()
@@ -92,6 +94,7 @@ class LookupAnswerer:
         generation = app.consumer_generation_id
         # Envelopes fetched before a rebalance are read again by their owner now.
         events = [e for e in released.items if e.message.generation_id == generation]
+        self.timer.start()
         outbox = Outbox()
         for event in events:
             observe_delay(event.message)
@@ -99,7 +102,9 @@ class LookupAnswerer:
             RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["lookups"]))
             touch_index.answer(event.message.partition, batch["lookups"], channels.names, outbox)
         out = await channels.sender()
+        self.timer.processed()
         await out.send_all(outbox.records)
+        self.timer.committed()
         for event in events:
             await self.stream.ack(event)
 

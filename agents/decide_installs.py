@@ -15,7 +15,7 @@ from attrib import channels
 from attrib.agents.wiring import device_partition, device_tables
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.metrics import RECORDS_CONSUMED, observe_delay
+from attrib.engine.metrics import RECORDS_CONSUMED, BatchTimer, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
@@ -33,8 +33,10 @@ async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
     # answers replayed from before the crash arrive within the first second).
     await app_configs.cache.wait_loaded()
     out = await channels.sender()
+    timer = BatchTimer("decide-installs")
     async for events in stream.take_events(BATCH, within=WITHIN_S):
         async with registry_lock:
+            timer.start()
             outbox = Outbox()
             now_ms = wall_ms()
             for event in events:
@@ -42,4 +44,6 @@ async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
                 batch = wire.decode(event.message.value, "CandidateBatch")
                 RECORDS_CONSUMED.labels(event.message.topic).inc(len(batch["answers"]))
                 device_partition.apply_answers(event.message.partition, batch, now_ms, outbox)
+            timer.processed()
             await commit_batch(out, outbox, device_tables.all())
+            timer.committed()

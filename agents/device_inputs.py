@@ -13,7 +13,7 @@ from attrib import channels
 from attrib.agents.wiring import device_partition, device_tables, retention
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.metrics import PENDING_INSTALLS, RECORDS_CONSUMED, observe_delay
+from attrib.engine.metrics import PENDING_INSTALLS, RECORDS_CONSUMED, BatchTimer, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
@@ -27,8 +27,10 @@ WITHIN_S = 0.005
 @app.agent(channels.device_inputs, name="device-inputs", concurrency=1)
 async def device_inputs(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
+    timer = BatchTimer("device-inputs")
     async for events in stream.take_events(BATCH, within=WITHIN_S):
         async with registry_lock:
+            timer.start()
             outbox = Outbox()
             now_ms = wall_ms()
             for event in events:
@@ -44,5 +46,7 @@ async def device_inputs(stream) -> None:  # type: ignore[no-untyped-def]
                     )
                 else:
                     device_partition.accept(partition, batch["inputs"], now_ms, outbox)
+            timer.processed()
             await commit_batch(out, outbox, device_tables.all())
+            timer.committed()
         PENDING_INSTALLS.set(len(device_partition.due))

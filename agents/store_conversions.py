@@ -10,7 +10,7 @@ from attrib import channels
 from attrib.agents.wiring import retention
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.metrics import RECORDS_CONSUMED
+from attrib.engine.metrics import RECORDS_CONSUMED, BatchTimer
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
@@ -23,7 +23,9 @@ WITHIN_S = 0.005
 @app.agent(channels.conversion_updates, name="store-conversions", concurrency=1)
 async def store_conversions(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
+    timer = BatchTimer("store-conversions")
     async for events in stream.take_events(BATCH, within=WITHIN_S):
+        timer.start()
         for event in events:
             partition = event.message.partition
             batch = wire.decode_or_none(event.message.value, "ConversionUpdateBatch")
@@ -35,4 +37,6 @@ async def store_conversions(stream) -> None:  # type: ignore[no-untyped-def]
             for update in batch["updates"]:
                 answer = (update["decided_time"], update["answer_json"].encode())
                 conversion_data.put(partition, update["key"].encode(), answer)
+        timer.processed()
         await commit_batch(out, Outbox(), (conversion_data,))
+        timer.committed()

@@ -14,7 +14,12 @@ from attrib import channels
 from attrib.agents.wiring import index_progress
 from attrib.engine import wire
 from attrib.engine.clock import wall_ms
-from attrib.engine.metrics import INDEX_KEYS_SWEPT, RECORDS_CONSUMED, observe_delay
+from attrib.engine.metrics import (
+    INDEX_KEYS_SWEPT,
+    RECORDS_CONSUMED,
+    BatchTimer,
+    observe_delay,
+)
 from attrib.engine.outbox import OutRecord
 from attrib.engine.touch_store import SWEEP_PER_ENVELOPE
 from attrib.faust_app import app
@@ -34,7 +39,9 @@ def write_local() -> None:
 @app.agent(channels.touch_index, name="store-touches", concurrency=1)
 async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
+    timer = BatchTimer("store-touches")
     async for events in stream.take_events(BATCH, within=WITHIN_S):
+        timer.start()
         changelog: list[OutRecord] = []
         now_ms = wall_ms()
         for event in events:
@@ -51,6 +58,8 @@ async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
                 OutRecord(backend.changelog, None, event.message.value, partition, backend)
             )
         write_local()
+        timer.processed()
         await out.send_all(changelog)
+        timer.committed()
         for event in events:  # filed: lookups sent after these touches may be answered
             index_progress.filed_through(event.message.partition, event.message.offset + 1)

@@ -69,6 +69,11 @@ def _long(data: bytes, pos: int) -> tuple[int, int]:
     return _long_loop(data, pos)
 
 
+#: The zig-zag varint reader the peek shares: longer than 64 bits raises ValueError, where
+#: fastavro (the decoders' fallback) would wrap the value.
+read_long = _long
+
+
 def _long_loop(data: bytes, pos: int) -> tuple[int, int]:
     """:func:`_long` one byte at a time, any length."""
     byte = data[pos]

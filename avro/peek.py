@@ -22,25 +22,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from attrib.avro.codec import HEADER_SIZE
+from attrib.avro.compiled_reader import read_long as _read_varint
 from attrib.avro.schemas import SchemaSet, SchemaVersion
 
 Peek = Callable[[bytes], tuple[Any, ...]]
 
 _FIXED_SIZE = {"float": 4, "double": 8, "boolean": 1}
 _VARINT = ("int", "long", "string", "bytes")
-
-
-def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    """A zig-zag varint at ``pos``: its value and the position after it."""
-    shift = 0
-    raw = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        raw |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return (raw >> 1) ^ -(raw & 1), pos
-        shift += 7
 
 
 class _Unsupported(Exception):

@@ -316,6 +316,10 @@ class Worker:
             name = line.split("{", 1)[0].split(" ", 1)[0]
             if name in self.GATES or name in self.RATES:
                 out[name] = out.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+            elif name == "attrib_agent_seconds_total":  # busy share of each agent's phase
+                agent = line.split('agent="', 1)[1].split('"', 1)[0]
+                phase = line.split('phase="', 1)[1].split('"', 1)[0]
+                out[f"{agent}:{phase}"] = float(line.rsplit(" ", 1)[1])
             elif name == "attrib_worker_records_consumed_total" and "touch-index" in line:
                 out["index_entries_filed"] = out.get("index_entries_filed", 0.0) + float(
                     line.rsplit(" ", 1)[1]
@@ -1247,8 +1251,14 @@ async def measure(
             shown = ", ".join(
                 f"{n.removeprefix('attrib_')} {v - before.get(n, 0.0) if n in counters else v:,.0f}"
                 for n, v in sorted(gates.items())
+                if ":" not in n
             )
             print(f"  gauges (counters: increase) at +{second} s: {shown}")
+            phases = ", ".join(
+                f"{n} {v - before.get(n, 0.0):.0%}" for n, v in sorted(gates.items()) if ":" in n
+            )
+            if phases:
+                print(f"    agents' time in that second (agent:phase): {phases}")
     if hop_bound:
         for p in (50, 99):
             label = f"  bound: its 4 Kafka topics alone, p{p}, ms"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import Counter, Gauge, Histogram
 
 RECORDS_CONSUMED = Counter(
@@ -79,8 +81,40 @@ HOP_DELAY = Histogram(
 
 def observe_delay(message: object) -> None:
     """Record how long an envelope waited between its producer and its agent."""
-    import time
-
     timestamp = getattr(message, "timestamp", None)  # Faust's: seconds
     if timestamp:
         HOP_DELAY.labels(getattr(message, "topic", "?")).observe(max(0.0, time.time() - timestamp))
+
+
+AGENT_SECONDS = Counter(
+    "attrib_agent_seconds_total",
+    "Wall seconds agents spent on their batches, by phase: process (on the event loop) and "
+    "commit (outputs and changelog acknowledged by Kafka, RocksDB written); the rest of a "
+    "second, the agent waited for envelopes",
+    ["agent", "phase"],
+)
+
+
+class BatchTimer:
+    """Splits an agent's batches into :data:`AGENT_SECONDS`' phases.
+
+    ``start()`` when the batch is taken, ``processed()`` before its commit,
+    ``committed()`` after it: ``rate(attrib_agent_seconds_total[1m])`` then says
+    whether an agent that falls behind is busy or waiting on Kafka.
+    """
+
+    def __init__(self, agent: str) -> None:
+        self._process = AGENT_SECONDS.labels(agent, "process")
+        self._commit = AGENT_SECONDS.labels(agent, "commit")
+        self._mark = 0.0
+
+    def start(self) -> None:
+        self._mark = time.perf_counter()
+
+    def processed(self) -> None:
+        now = time.perf_counter()
+        self._process.inc(now - self._mark)
+        self._mark = now
+
+    def committed(self) -> None:
+        self._commit.inc(time.perf_counter() - self._mark)

@@ -109,3 +109,17 @@ def test_a_negative_string_length_is_refused_instead_of_read_backwards() -> None
     assert peek is not None
     with pytest.raises(ValueError, match="negative length"):
         peek(negative)
+
+
+def test_a_long_longer_than_64_bits_is_not_read() -> None:
+    # fastavro (the decoders' fallback) wraps such a varint to 64 bits; a peek that read
+    # the whole number would disagree with the decoder (found by the peek fuzz test).
+    flat = {"type": "record", "name": "F", "fields": [{"name": "t", "type": "long"}]}
+    peek = compile_peek(flat, ["t"])
+    assert peek is not None
+    header = codec.default_codec().encode("Touch", _samples()["Touch"])[: codec.HEADER_SIZE]
+    eleven_bytes = b"\xff" * 10 + b"\x01"  # 71 bits
+    with pytest.raises(ValueError, match="longer than 64 bits"):
+        peek(header + eleven_bytes)
+    ten_bytes = b"\xfe" + b"\xff" * 8 + b"\x01"  # the largest zig-zagged long: 2**63 - 1
+    assert peek(header + ten_bytes) == (2**63 - 1,)

@@ -80,7 +80,13 @@ def test_file_keeps_a_touch_exactly_at_its_horizon_and_drops_one_ms_older() -> N
     index.watermarks[0] = mark
     batch = [
         {"key": key, "touch_id": "at", "touch_time": edge, "touch": b"", "received_time": 1},
-        {"key": key, "touch_id": "before", "touch_time": edge - 1, "touch": b"", "received_time": 1},
+        {
+            "key": key,
+            "touch_id": "before",
+            "touch_time": edge - 1,
+            "touch": b"",
+            "received_time": 1,
+        },
     ]
     assert index.file(0, batch, NOW) == 1
     stored = index.touches.take_changes()[0]
