@@ -36,8 +36,10 @@ class _NotCovered(Exception):
     """A schema the generated reader does not cover."""
 
 
-def _long(data: bytes, pos: int) -> tuple[int, int]:
-    """A zig-zag varint at ``pos``: ``(value, end)``.
+def read_long(data: bytes, pos: int) -> tuple[int, int]:
+    """A zig-zag varint at ``pos``: ``(value, end)``; longer than 64 bits raises
+    ValueError, where fastavro (the decoders' fallback) would wrap the value. The
+    generated readers and the peek (``avro/peek.py``) share it.
 
     Unrolled up to six bytes, a millisecond time's length (a loop cost a fifth more,
     and times are most of the long varints the engine reads); longer ones loop.
@@ -69,13 +71,8 @@ def _long(data: bytes, pos: int) -> tuple[int, int]:
     return _long_loop(data, pos)
 
 
-#: The zig-zag varint reader the peek shares: longer than 64 bits raises ValueError, where
-#: fastavro (the decoders' fallback) would wrap the value.
-read_long = _long
-
-
 def _long_loop(data: bytes, pos: int) -> tuple[int, int]:
-    """:func:`_long` one byte at a time, any length."""
+    """:func:`read_long` one byte at a time, any length."""
     byte = data[pos]
     pos += 1
     n = byte & 0x7F
@@ -193,7 +190,7 @@ def compile_reader(parsed: dict[str, Any]) -> Reader | None:
     """The generated reader of ``parsed`` (a record schema), or None if not covered."""
     if not isinstance(parsed, dict) or parsed.get("type") != "record":
         return None
-    src = Source({"_long": _long, "_double": _DOUBLE, "_float": _FLOAT})
+    src = Source({"_long": read_long, "_double": _DOUBLE, "_float": _FLOAT})
     src.emit(0, "def read(d, p):")
     src.emit(1, "n = len(d)")
     try:

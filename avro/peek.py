@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from attrib.avro.codec import HEADER_SIZE
-from attrib.avro.compiled_reader import read_long as _read_varint
+from attrib.avro.compiled_reader import read_long
 from attrib.avro.schemas import SchemaSet, SchemaVersion
 
 Peek = Callable[[bytes], tuple[Any, ...]]
@@ -81,7 +81,7 @@ def _emit(lines: list[str], indent: int, schema: Any, target: str | None) -> Non
     # one-byte varints (lengths under 64, small ints) are the common case
     lines.append(f"{pad}b = buf[p]")
     lines.append(f"{pad}if b < 0x80: n = (b >> 1) ^ -(b & 1); p += 1")
-    lines.append(f"{pad}else: n, p = _read_varint(buf, p)")
+    lines.append(f"{pad}else: n, p = read_long(buf, p)")
     if schema in ("int", "long"):
         if target is not None:
             lines.append(f"{pad}{target} = n")
@@ -96,10 +96,10 @@ def _emit(lines: list[str], indent: int, schema: Any, target: str | None) -> Non
 def _emit_blocks(lines: list[str], indent: int, schema: dict[str, Any]) -> None:
     """Lines skipping a map or array: blocks of items, a negative count giving its size."""
     pad = "    " * indent
-    lines.append(f"{pad}count, p = _read_varint(buf, p)")
+    lines.append(f"{pad}count, p = read_long(buf, p)")
     lines.append(f"{pad}while count != 0:")
     lines.append(f"{pad}    if count < 0:")
-    lines.append(f"{pad}        size, p = _read_varint(buf, p)")
+    lines.append(f"{pad}        size, p = read_long(buf, p)")
     lines.append(f"{pad}        if size < 0: raise ValueError('negative block size')")
     lines.append(f"{pad}        p += size")
     lines.append(f"{pad}    else:")
@@ -107,7 +107,7 @@ def _emit_blocks(lines: list[str], indent: int, schema: dict[str, Any]) -> None:
     if schema["type"] == "map":
         _emit(lines, indent + 3, "string", None)
     _emit(lines, indent + 3, schema["values" if schema["type"] == "map" else "items"], None)
-    lines.append(f"{pad}    count, p = _read_varint(buf, p)")
+    lines.append(f"{pad}    count, p = read_long(buf, p)")
 
 
 def compile_peek(parsed: dict[str, Any], fields: Sequence[str]) -> Peek | None:
@@ -130,7 +130,7 @@ def compile_peek(parsed: dict[str, Any], fields: Sequence[str]) -> Peek | None:
         return None
     lines.append("    if p > len(buf): raise IndexError('value cut short')")
     lines.append("    return (" + "".join(f"v_{names.index(n)}, " for n in fields) + ")")
-    namespace: dict[str, Any] = {"_read_varint": _read_varint}
+    namespace: dict[str, Any] = {"read_long": read_long}
     exec(compile("\n".join(lines), f"<avro peek {parsed.get('name')}>", "exec"), namespace)
     return namespace["peek"]  # type: ignore[no-any-return]
 

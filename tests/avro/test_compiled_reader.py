@@ -110,9 +110,9 @@ def test_mangled_values_decode_or_fail_as_with_fastavro_alone(
 
 @given(st.integers(min_value=-(2**63), max_value=2**63 - 1), st.binary(max_size=3))
 def test_the_unrolled_varint_reads_every_long_as_fastavro(value: int, tail: bytes) -> None:
-    from attrib.avro.compiled_reader import _long
+    from attrib.avro.compiled_reader import read_long
 
     out = BytesIO()
     schemaless_writer(out, "long", value)
     data = b"\x07" + out.getvalue() + tail
-    assert _long(data, 1) == (value, len(data) - len(tail))
+    assert read_long(data, 1) == (value, len(data) - len(tail))
