@@ -80,17 +80,19 @@ def create_app(settings: Settings) -> faust.App:
     )
 
 
-def guard_offsets(settings: Settings) -> None:
-    """Faust's consumer must never skip a record of the engine's topics (offset_guard.py)."""
+def patch_consumer(settings: Settings) -> None:
+    """Faust's consumer never skips a record of the engine's topics (offset_guard.py) and
+    delivers each fetched batch in one wait, not one per record (batch_drain.py)."""
     from faust.transport.drivers.aiokafka import Consumer
 
     from attrib.engine.topics import EngineTopics
-    from attrib.kafka import offset_guard
+    from attrib.kafka import batch_drain, offset_guard
 
     internal = frozenset(EngineTopics.of(settings).internal)
     offset_guard.install(Consumer, internal.__contains__)
+    batch_drain.install(Consumer)
 
 
 settings: Settings = load_settings()
 app: faust.App = create_app(settings)
-guard_offsets(settings)
+patch_consumer(settings)
