@@ -34,6 +34,7 @@ from attrib.engine.metrics import (
 )
 from attrib.engine.outbox import Outbox
 from attrib.faust_app import app
+from attrib.kafka.bulk_take import take_events
 from attrib.tables.touch_index import touch_index
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ async def _forget_held_lookups(*args: object, **kwargs: object) -> None:
 @app.agent(channels.touch_lookup, name="answer-lookups", concurrency=1)
 async def answer_lookups(stream) -> None:  # type: ignore[no-untyped-def]
     answerer.stream = stream
-    async for events in stream.noack_take(BATCH, within=WITHIN_S):
+    async for events in take_events(stream, BATCH, WITHIN_S, ack=False):
         answerer.hold(events)
         await answerer.answer_ready()
 

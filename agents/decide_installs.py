@@ -19,6 +19,7 @@ from attrib.engine.metrics import RECORDS_CONSUMED, BatchTimer, observe_delay
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
+from attrib.kafka.bulk_take import take_events
 from attrib.tables.app_configs import app_configs
 from attrib.tables.devices import registry_lock
 
@@ -34,7 +35,7 @@ async def decide_installs(stream) -> None:  # type: ignore[no-untyped-def]
     await app_configs.cache.wait_loaded()
     out = await channels.sender()
     timer = BatchTimer("decide-installs")
-    async for events in stream.take_events(BATCH, within=WITHIN_S):
+    async for events in take_events(stream, BATCH, WITHIN_S):
         async with registry_lock:
             timer.start()
             outbox = Outbox()

@@ -17,6 +17,7 @@ from attrib.engine.metrics import PENDING_INSTALLS, RECORDS_CONSUMED, BatchTimer
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
+from attrib.kafka.bulk_take import take_events
 from attrib.tables.devices import registry_lock
 
 #: Envelopes per commit, and how long a batch waits to fill (the hop's latency).
@@ -28,7 +29,7 @@ WITHIN_S = 0.005
 async def device_inputs(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
     timer = BatchTimer("device-inputs")
-    async for events in stream.take_events(BATCH, within=WITHIN_S):
+    async for events in take_events(stream, BATCH, WITHIN_S):
         async with registry_lock:
             timer.start()
             outbox = Outbox()

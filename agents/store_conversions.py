@@ -14,6 +14,7 @@ from attrib.engine.metrics import RECORDS_CONSUMED, BatchTimer
 from attrib.engine.outbox import Outbox
 from attrib.engine.sender import commit_batch
 from attrib.faust_app import app
+from attrib.kafka.bulk_take import take_events
 from attrib.tables.conversion_data import conversion_data
 
 BATCH = 500
@@ -24,7 +25,7 @@ WITHIN_S = 0.005
 async def store_conversions(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
     timer = BatchTimer("store-conversions")
-    async for events in stream.take_events(BATCH, within=WITHIN_S):
+    async for events in take_events(stream, BATCH, WITHIN_S):
         timer.start()
         for event in events:
             partition = event.message.partition

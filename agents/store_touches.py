@@ -23,6 +23,7 @@ from attrib.engine.metrics import (
 from attrib.engine.outbox import OutRecord
 from attrib.engine.touch_store import SWEEP_PER_ENVELOPE
 from attrib.faust_app import app
+from attrib.kafka.bulk_take import take_events
 from attrib.tables.touch_index import backend, touch_index, touches
 
 BATCH = 500
@@ -40,7 +41,7 @@ def write_local() -> None:
 async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
     out = await channels.sender()
     timer = BatchTimer("store-touches")
-    async for events in stream.take_events(BATCH, within=WITHIN_S):
+    async for events in take_events(stream, BATCH, WITHIN_S):
         timer.start()
         changelog: list[OutRecord] = []
         now_ms = wall_ms()
