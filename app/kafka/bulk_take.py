@@ -54,6 +54,25 @@ def _admitted(stream: Any, taken: list[Any]) -> tuple[list[Any], list[Any]]:
     return events, stale
 
 
+async def _take(queue: Any, max_: int, within: float, loop: asyncio.AbstractEventLoop) -> list[Any]:
+    """Every event queued now, then what comes ``within`` seconds after the first, up to
+    ``max_``. Raises what was thrown into the channel (``StopAsyncIteration`` at a stop)."""
+    taken = [await queue.get()]
+    deadline = loop.time() + within
+    while len(taken) < max_:
+        if not queue.empty():
+            taken.append(queue.get_nowait())
+            continue
+        left = deadline - loop.time()
+        if left <= 0:
+            break
+        try:
+            taken.append(await asyncio.wait_for(queue.get(), left))
+        except TimeoutError:
+            break
+    return taken
+
+
 async def take_events(
     stream: Any, max_: int, within: float, *, ack: bool = True
 ) -> AsyncIterator[list[Any]]:
@@ -64,19 +83,12 @@ async def take_events(
     loop = asyncio.get_running_loop()
     try:
         while not stream.should_stop:
-            taken = [await queue.get()]
-            deadline = loop.time() + within
-            while len(taken) < max_:
-                if not queue.empty():
-                    taken.append(queue.get_nowait())  # raises an error thrown into the channel
-                    continue
-                left = deadline - loop.time()
-                if left <= 0:
-                    break
-                try:
-                    taken.append(await asyncio.wait_for(queue.get(), left))
-                except TimeoutError:
-                    break
+            try:
+                taken = await _take(queue, max_, within, loop)
+            except StopAsyncIteration:
+                # Faust's actor stops reading (the worker stops): what was taken and
+                # not yielded is unacknowledged, so it is read again.
+                return
             events, stale = _admitted(stream, taken)
             for event in stale:
                 await stream.ack(event)
@@ -87,5 +99,6 @@ async def take_events(
                 for event in events:
                     await stream.ack(event)
     finally:
+        stream._channel_stop_iteration(stream.channel)
         if started:
             await stream.stop()

@@ -47,6 +47,8 @@ class _Stream:
     started: int = 0
     stopped: int = 0
 
+    channel_stops: int = 0
+
     def __post_init__(self) -> None:
         self.channel = SimpleNamespace(queue=self.queue)
         self.app = SimpleNamespace(
@@ -62,6 +64,9 @@ class _Stream:
 
     async def stop(self) -> None:
         self.stopped += 1
+
+    def _channel_stop_iteration(self, channel: Any) -> None:
+        self.channel_stops += 1
 
     async def ack(self, event: _Event) -> bool:
         self.acked.append(event.message.offset)
@@ -219,3 +224,28 @@ def test_an_error_thrown_into_the_channel_reaches_the_agent() -> None:
 
     with pytest.raises(ValueError, match="undecodable"):
         asyncio.run(main())
+
+
+def test_a_stop_thrown_into_the_channel_ends_the_batches_without_acknowledging() -> None:
+    async def main() -> tuple[list[list[int]], _Stream]:
+        stream = _Stream()
+        stream.put(1)
+        batches = []
+        taker = take_events(stream, 500, 0.05)
+        batches.append(_offsets(await anext(taker)))
+
+        async def stop_soon() -> None:
+            stream.put(2)
+            await asyncio.sleep(0.01)
+            stream.queue._throw(StopAsyncIteration())  # Faust's actor.cancel() at a stop
+
+        stopper = asyncio.ensure_future(stop_soon())
+        async for batch in taker:
+            batches.append(_offsets(batch))
+        await stopper
+        return batches, stream
+
+    batches, stream = asyncio.run(main())
+    assert batches == [[1]]  # 2 was being collected when the stop came: read again later
+    assert stream.acked == [1]
+    assert stream.channel_stops == 1
