@@ -19,6 +19,9 @@ unacknowledged, and the sensors see each event in and out. With ``ack``
 a batch's events are acknowledged once the agent's body is done with it
 (unlike ``take_events``, not when the body raised); without (``noack_take``'s
 behaviour) the agent acknowledges them itself with ``stream.ack``.
+
+It is written against faust-streaming 0.15's ``Stream._py_aiter`` (the
+version pyproject.toml pins): an upgrade re-checks it against Faust's source.
 """
 
 from __future__ import annotations
