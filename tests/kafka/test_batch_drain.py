@@ -8,15 +8,10 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from faust.types import TP
 from mode import Service
 
 from attrib.kafka import batch_drain
-
-
-@dataclass(frozen=True)
-class _TP:
-    topic: str
-    partition: int
 
 
 @dataclass
@@ -43,7 +38,7 @@ class _Consumer(Service):
 
     def __init__(
         self,
-        batches: list[list[tuple[_TP, int]]],
+        batches: list[list[tuple[TP, int]]],
         *,
         commit_every: int | None = None,
         acks_topics: frozenset[str] = frozenset(),
@@ -52,11 +47,11 @@ class _Consumer(Service):
         self.batches = list(batches)
         self.fetcher = SimpleNamespace(_stopped=asyncio.Event())
         self.delivered: list[tuple[str, int]] = []
-        self.gaps: list[tuple[_TP, int, int]] = []
+        self.gaps: list[tuple[TP, int, int]] = []
         self.commits: list[int] = []
         self.waits = 0
         self.block_at: int | None = None  # offset whose delivery never ends
-        self._read_offset: dict[_TP, int] = {}
+        self._read_offset: dict[TP, int] = {}
         self._commit_every = commit_every
         self._n_acked = 0
         self.suspend_flow = asyncio.Event()
@@ -66,7 +61,7 @@ class _Consumer(Service):
         )
         self.transport = SimpleNamespace(app=SimpleNamespace(should_stop=False))
 
-    async def getmany(self, timeout: float) -> AsyncIterator[tuple[_TP, _Message]]:  # noqa: ASYNC109
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, _Message]]:  # noqa: ASYNC109
         if not self.batches:
             self.fetcher._stopped.set()
             return
@@ -81,7 +76,7 @@ class _Consumer(Service):
         self.delivered.append((message.topic, message.offset))
         self._n_acked += 1
 
-    async def _add_gap(self, tp: _TP, first: int, last: int) -> None:
+    async def _add_gap(self, tp: TP, first: int, last: int) -> None:
         self.gaps.append((tp, first, last))
 
     async def commit(self) -> None:
@@ -102,8 +97,8 @@ def _run(consumer: _Consumer, during: Any = None) -> None:
     asyncio.run(main())
 
 
-def _batch(topic: str, offsets: range, partition: int = 0) -> list[tuple[_TP, int]]:
-    return [(_TP(topic, partition), o) for o in offsets]
+def _batch(topic: str, offsets: range, partition: int = 0) -> list[tuple[TP, int]]:
+    return [(TP(topic, partition), o) for o in offsets]
 
 
 def test_every_record_is_delivered_in_order_with_one_wait_per_fetched_batch() -> None:
@@ -112,11 +107,11 @@ def test_every_record_is_delivered_in_order_with_one_wait_per_fetched_batch() ->
     _run(consumer)
     assert consumer.delivered == [("index", o) for o in range(300)]
     assert consumer.waits == 3  # two batches and the last, empty fetch; Faust's loop: 300
-    assert consumer._read_offset == {_TP("index", 0): 299}
+    assert consumer._read_offset == {TP("index", 0): 299}
 
 
 def test_records_read_already_are_not_delivered_again() -> None:
-    tp = _TP("index", 0)
+    tp = TP("index", 0)
     consumer = _Consumer([[(tp, 0), (tp, 1)], [(tp, 1), (tp, 0), (tp, 2)]])
     _run(consumer)
     assert consumer.delivered == [("index", 0), ("index", 1), ("index", 1), ("index", 2)]
@@ -124,7 +119,7 @@ def test_records_read_already_are_not_delivered_again() -> None:
 
 
 def test_a_gap_is_filed_for_topics_with_acks_only() -> None:
-    acked, other = _TP("acked", 0), _TP("other", 0)
+    acked, other = TP("acked", 0), TP("other", 0)
     consumer = _Consumer(
         [[(acked, 1), (acked, 5), (other, 1), (other, 5)]], acks_topics=frozenset({"acked"})
     )
@@ -160,7 +155,7 @@ def test_a_stopped_flow_cancels_a_blocked_delivery_and_drops_the_rest_of_the_bat
     assert offsets[:3] == [0, 1, 2]
     assert 3 not in offsets  # the blocked delivery: cancelled
     assert 9 not in offsets  # the rest of its batch: dropped
-    assert consumer._read_offset[_TP("index", 0)] >= 2
+    assert consumer._read_offset[TP("index", 0)] >= 2
 
 
 def test_install_replaces_the_drain_once() -> None:
@@ -171,3 +166,23 @@ def test_install_replaces_the_drain_once() -> None:
     batch_drain.install(Consumer)
     assert Consumer._drain_messages is batch_drain.drain_messages
     assert Consumer._attrib_batch_drain is True
+
+
+def test_the_installed_faust_still_has_what_the_overrides_replace() -> None:
+    """batch_drain and bulk_take follow faust-streaming 0.15 (pyproject.toml pins <0.16):
+    a Faust whose drain loop or stream iteration changed must be read again before use."""
+    import inspect
+    from importlib.metadata import version
+
+    from faust.streams import Stream
+    from faust.transport.consumer import Consumer
+
+    assert version("faust-streaming").startswith("0.15.")
+    drain = inspect.getsource(Consumer._drain_messages)
+    assert "callback(message), self.suspend_flow.wait()" in drain  # one wait per record
+    assert "commit_every" in drain
+    assert "_add_gap" in drain
+    iteration = inspect.getsource(Stream._py_aiter)
+    assert "await sleep(0)" in iteration  # one loop turn per event
+    assert "message.generation_id != self.app.consumer_generation_id" in iteration
+    assert "add_unacked(message)" in iteration
