@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,13 +131,14 @@ def test_wheel_declares_the_projects_dependencies_and_entry_point(wheel: Path) -
         meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = zf.read(meta_name).decode()
         entry_points = zf.read(meta_name.replace("METADATA", "entry_points.txt")).decode()
+    # Compared as requirements: the metadata orders a range's bounds its own way.
     requires = {
-        line.split(":", 1)[1].strip()
+        str(Requirement(line.split(":", 1)[1].strip()))
         for line in metadata.splitlines()
         if line.startswith("Requires-Dist:")
     }
     for dependency in project["dependencies"]:
-        assert dependency in requires, dependency
+        assert str(Requirement(dependency)) in requires, dependency
     assert "attrib = attrib.cli:main" in entry_points
 
 
