@@ -45,7 +45,9 @@ def _admitted(stream: Any, taken: list[Any]) -> tuple[list[Any], list[Any]]:
     for event in taken:
         message = event.message
         if not flowing or message.generation_id != generation:
-            stale.append(event)  # read again from the committed offset by the new owner
+            # Faust acknowledges these too (the lag would grow otherwise); the
+            # partition's owner in the new generation reads them from the committed offset.
+            stale.append(event)
             continue
         tp, offset = message.tp, message.offset
         if message.topic in acking_topics and not message.tracked:
