@@ -34,6 +34,7 @@ from attrib.engine.activity import event_problem
 from attrib.engine.convert import touch_record_index_keys
 from attrib.engine.outbox import Outbox
 from attrib.engine.partitioning import partition_for
+from attrib.engine.stored_touch import strip
 from attrib.engine.topics import EngineTopics
 from attrib.keys import device_record_key
 
@@ -133,13 +134,14 @@ def route(
             if kind == TOUCH:
                 received = value["received_time"] or now_ms
                 touch_id, touch_time = value["touch_id"], value["touch_time"]
+                stored = strip(record.value, touch_id, touch_time, received)
                 for key in touch_record_index_keys(value):
                     index[partition_for(key.encode(), partitions)].append(
                         {
                             "key": key,
                             "touch_id": touch_id,
                             "touch_time": touch_time,
-                            "touch": record.value,
+                            "touch": stored,
                             "received_time": received,
                         }
                     )

@@ -10,21 +10,28 @@ recovered index equals the one that was written.
 Layout of one partition's RocksDB (all keys bytes):
 
 - a touch filed under an index key: ``index key + 0x00 + touch time (8 bytes,
-  big-endian) + touch id`` → ``reception time (8 bytes) + the Touch record``.
-  One entry per touch and key: filing is one put (no list to read, decode,
-  merge and write back; a repeated touch overwrites itself), and a lookup is
-  one range scan over ``[T0 - horizon, T0]`` of its key, in time order.
+  big-endian) + touch id`` → ``reception time (8 bytes) + the touch`` in the
+  stored form of :mod:`attrib.engine.stored_touch` (the record less its id and
+  two times, which the key and the reception time hold). One entry per touch
+  and key: filing is one put (no list to read, decode, merge and write back; a
+  repeated touch overwrites itself), and a lookup is one range scan over
+  ``[T0 - horizon, T0]`` of its key, in time order.
 - two expiry indexes, ``0xff 'e|'`` (event time) and ``0xff 'p|'``
-  (processing time), each ``prefix + due time (8 bytes) + sequence`` → the
-  entry keys due then (length-prefixed). A touch is listed in the event-time
-  index a horizon after its event time; when the partition's event time
-  passes that, it goes if its reception is a horizon old too, else it is
-  listed in the processing-time index a horizon after its reception, where
-  the same question is asked the other way round. A touch filed when event
-  time is already past its horizon (kept for its reception only) is listed
-  in the processing-time index at once. Either clock may jump (a
-  catch-up, a history import): each index is read against its own clock, so
-  a sweep costs what is due, not what is stored.
+  (processing time), each ``prefix + due step (8 bytes) + sequence`` → the
+  index keys listed then (sorted, length-prefixed), one expiry entry per
+  envelope and due step (:data:`DUE_ROUNDING_MS`). A key is listed in the
+  event-time index at the step of its touch's time plus the horizon; when the
+  partition's event time passes that step, the sweep scans the key's entries
+  of that step's touch times: an entry goes if its reception is a horizon old
+  too, else the key is listed in the processing-time index at the step of the
+  reception plus the horizon. There the sweep scans every entry of the key
+  past its horizon in event time and asks the same question. A touch filed
+  when event time is already past its horizon (kept for its reception only)
+  lists its key in the processing-time index at once. Either clock may jump (a
+  catch-up, a history import): each index is read against its own clock, so a
+  sweep costs what is due, not what is stored. Listing index keys, not entry
+  keys, and steps of 1/24 of a horizon, not hours: the expiry index took 35 of
+  the 113 bytes on disk per indexed touch of ``bench/engine.py``, now 14.
 """
 
 from __future__ import annotations
@@ -38,8 +45,9 @@ from typing import Any
 
 from attrib.engine import touch_lists
 from attrib.engine.batching import by_partition
-from attrib.engine.index import HORIZON_MS, MAX_TOUCHES_PER_KEY, kind_of
+from attrib.engine.index import HORIZON_MS, MAX_TOUCHES_PER_KEY
 from attrib.engine.outbox import Outbox
+from attrib.engine.stored_touch import restore
 from attrib.engine.topics import EngineTopics
 from attrib.tables.state import TableState
 
@@ -52,11 +60,20 @@ EVENT_DUE = b"\xffe|"
 PROCESSING_DUE = b"\xffp|"
 #: Every expiry-index key starts with this (index keys start with a letter).
 EXPIRY_PREFIX = b"\xff"
-#: Expiry-index entries are due on whole hours: the entries of one envelope
-#: due in the same hour share one expiry entry (a backfill's touches spread
-#: over days would otherwise cost one each), and a touch outlives its horizon
-#: by at most an hour (a day's horizon is the shortest).
-DUE_ROUNDING_MS = 3_600_000
+#: Expiry-index entries are due on a grid of 1/24 of their kind's horizon (an
+#: hour for fingerprints, 30 hours for ids and referrers): the entries of one
+#: envelope due in the same step share one expiry entry, and a touch outlives
+#: its horizon by at most 1/24 of it. Finer steps cost disk, not CPU: after a
+#: backlog of touches spread over days, hourly steps for every kind made the
+#: expiry index 31% of the index's bytes on disk (one expiry entry, its key and
+#: RocksDB's overhead, for every 2.6 entries), 30-hour steps for the 30-day
+#: kinds 8% (bench/README.md).
+DUE_STEPS_PER_HORIZON = 24
+DUE_ROUNDING_MS: dict[str, int] = {
+    kind: horizon // DUE_STEPS_PER_HORIZON for kind, horizon in HORIZON_MS.items()
+}
+#: The same by the first byte of an index key (the kind's letter).
+_ROUNDING_BY_BYTE: dict[int, int] = {ord(k): v for k, v in DUE_ROUNDING_MS.items()}
 SEPARATOR = b"\x00"
 
 _sequence = itertools.count(time.time_ns())
@@ -75,10 +92,15 @@ def parse_entry_key(raw: bytes) -> tuple[bytes, int]:
     return raw[:cut], int.from_bytes(raw[cut + 1 : cut + 9], "big")
 
 
+def due_step(kind: str, due_ms: int) -> int:
+    """``due_ms`` rounded up to the kind's grid (:data:`DUE_ROUNDING_MS`)."""
+    rounding = DUE_ROUNDING_MS[kind]
+    return -(-max(0, due_ms) // rounding) * rounding
+
+
 def expiry_key(prefix: bytes, due_ms: int) -> bytes:
-    due = -(-max(0, due_ms) // DUE_ROUNDING_MS) * DUE_ROUNDING_MS  # rounded up
     sequence = next(_sequence) & (2**64 - 1)
-    return prefix + due.to_bytes(8, "big") + sequence.to_bytes(8, "big")
+    return prefix + max(0, due_ms).to_bytes(8, "big") + sequence.to_bytes(8, "big")
 
 
 def due_of(raw: bytes) -> int:
@@ -123,15 +145,16 @@ class TouchIndex:
                 watermark = entry["touch_time"]
         self.watermarks[partition] = watermark
         touches = self.touches
-        due: dict[int, list[bytes]] = defaultdict(list)
+        due: dict[int, set[bytes]] = defaultdict(set)
         # Kept only because it was received lately (a backfill, a late source): event
         # time is already past its horizon and only moves on, so it is listed for its
         # reception's horizon at once, not moved there by a sweep later (after a
         # backlog of old touches, those moves were most of what the sweeps did).
-        received_due: dict[int, list[bytes]] = defaultdict(list)
+        received_due: dict[int, set[bytes]] = defaultdict(set)
         # The loop is the engine's hottest per-entry code: touch_lists.keeps and
         # entry_key are inlined (tests/engine/test_touch_store.py holds it to them).
         horizon = HORIZON_MS
+        rounding_of = _ROUNDING_BY_BYTE
         put_raw = touches.put_raw
         pack_time = _TIME.pack
         filed = 0
@@ -142,32 +165,32 @@ class TouchIndex:
             kind_horizon = horizon[key[0]]
             if touch_time < watermark - kind_horizon and received < now_ms - kind_horizon:
                 continue  # touch_lists.keeps: past its horizon in event time and since received
+            index_key = key.encode()
             raw_key = b"%s\x00%s%s" % (
-                key.encode(),
+                index_key,
                 pack_time(touch_time if touch_time > 0 else 0),
                 entry["touch_id"].encode(),
             )
             put_raw(partition, raw_key, pack_time(received) + entry["touch"])
+            rounding = rounding_of[index_key[0]]
             if touch_time + kind_horizon < watermark:
-                received_due[received + kind_horizon].append(raw_key)
+                received_due[-(-(received + kind_horizon) // rounding) * rounding].add(index_key)
             else:
-                due[touch_time + kind_horizon].append(raw_key)
+                due[-(-(touch_time + kind_horizon) // rounding) * rounding].add(index_key)
             filed += 1
         self._list(partition, EVENT_DUE, due)
         if received_due:
             self._list(partition, PROCESSING_DUE, received_due)
         return filed
 
-    def _list(self, partition: int, prefix: bytes, due: dict[int, list[bytes]]) -> None:
-        """Add entry keys to an expiry index, one index entry per due hour."""
-        by_slot: dict[int, list[bytes]] = defaultdict(list)
-        for due_ms, keys in due.items():
-            by_slot[-(-due_ms // DUE_ROUNDING_MS)].extend(keys)
+    def _list(self, partition: int, prefix: bytes, due: dict[int, set[bytes]]) -> None:
+        """List index keys in an expiry index, one expiry entry per due step (``due`` is
+        keyed by steps of :func:`due_step`), the keys sorted (they compress better)."""
         cursor_slot = (partition, prefix)
         unwritten = self._unwritten[cursor_slot]
-        for slot, keys in by_slot.items():
-            key = expiry_key(prefix, slot * DUE_ROUNDING_MS)
-            self.touches.put_raw(partition, key, pack_keys(keys))
+        for due_ms, keys in due.items():
+            key = expiry_key(prefix, due_ms)
+            self.touches.put_raw(partition, key, pack_keys(sorted(keys)))
             cursor = self.cursors.get(cursor_slot)
             if cursor is not None and key <= cursor:  # due before where sweeps start now
                 self.cursors[cursor_slot] = key[:-1]
@@ -216,34 +239,69 @@ class TouchIndex:
         while unwritten and not touches.cached(partition, unwritten[0]):
             heapq.heappop(unwritten)  # written since: the cursor stayed before it
         swept_to = None
+        later: dict[int, set[bytes]] = defaultdict(set)
+        again: dict[int, set[bytes]] = defaultdict(set)  # by event time (see below)
         for raw in touches.keys_after(partition, self.cursors.get(cursor_slot, prefix), limit):
             if not raw.startswith(prefix) or due_of(raw) > clock_ms:
                 break
             swept_to = raw
             packed = touches.get_raw(partition, raw) or b""
             touches.delete(partition, raw)
-            for raw_key in unpack_keys(packed):
-                value = touches.get_raw(partition, raw_key)
-                if value is None:
-                    continue  # deleted already
-                index_key, touch_time = parse_entry_key(raw_key)
+            due = due_of(raw)
+            for index_key in unpack_keys(packed):
+                kind = chr(index_key[0])
+                horizon = HORIZON_MS[kind]
+                if prefix == EVENT_DUE:  # the entries listed at this step
+                    oldest, newest = due - DUE_ROUNDING_MS[kind] - horizon, due - horizon
+                else:  # every entry past its horizon in event time (kept for its reception)
+                    oldest, newest = 0, watermark - horizon - 1
                 key = index_key.decode()
-                received = int.from_bytes(value[:8], "big")
-                if not touch_lists.keeps(
-                    key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-                ):
-                    touches.delete(partition, raw_key)
-                    deleted += 1
-                    continue
-                # Kept by the other clock: ask again when that one passes.
-                moment = received if other == PROCESSING_DUE else touch_time
-                later[moment + HORIZON_MS[kind_of(key)]].append(raw_key)
+                for raw_key, value in self._stored(partition, index_key, oldest, newest):
+                    touch_time = int.from_bytes(
+                        raw_key[len(index_key) + 1 : len(index_key) + 9], "big"
+                    )
+                    received = int.from_bytes(value[:8], "big")
+                    if not touch_lists.keeps(
+                        key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
+                    ):
+                        touches.delete(partition, raw_key)
+                        deleted += 1
+                    elif touch_time >= watermark - horizon:  # at its event-time horizon exactly
+                        again[due_step(kind, touch_time + horizon + 1)].add(index_key)
+                    else:  # kept for its reception: ask again when that horizon passes
+                        later[due_step(kind, received + horizon)].add(index_key)
         if swept_to is not None:  # every expiry key up to it is swept (deleted)
             if unwritten and unwritten[0] <= swept_to:
                 swept_to = unwritten[0][:-1]
             self.cursors[cursor_slot] = swept_to
-        self._list(partition, other, later)
-        return deleted, sum(len(k) for k in later.values())
+        self._list(partition, PROCESSING_DUE, later)
+        if again:
+            self._list(partition, EVENT_DUE, again)
+        return deleted, sum(len(k) for k in later.values()) + sum(len(k) for k in again.values())
+
+    def _stored(
+        self, partition: int, index_key: bytes, oldest: int, newest: int
+    ) -> list[tuple[bytes, bytes]]:
+        """The entries of ``index_key`` with touch times in ``[oldest, newest]``, as the
+        write cache sees them (the backend's, less the batch's deletes)."""
+        if newest < 0 or newest < oldest:
+            return []
+        prefix = index_key + SEPARATOR
+        found = self.touches.backend.range(
+            partition,
+            prefix + max(0, oldest).to_bytes(8, "big"),
+            prefix + (newest + 1).to_bytes(8, "big"),
+        )
+        touches = self.touches
+        stored = []
+        for raw_key, value in found:
+            if touches.cached(partition, raw_key):
+                current = touches.get_raw(partition, raw_key)
+                if current is None:
+                    continue  # deleted in this batch
+                value = current
+            stored.append((raw_key, value))
+        return stored
 
     def candidates(
         self, partition: int, key: str, *, install_time: int, newer_than: int = 0
@@ -259,7 +317,16 @@ class TouchIndex:
             prefix + max(0, oldest).to_bytes(8, "big"),
             prefix + (max(0, newest) + 1).to_bytes(8, "big"),
         )
-        return [value[8:] for _, value in reversed(found[-MAX_TOUCHES_PER_KEY:])]
+        cut = len(prefix)
+        return [
+            restore(
+                value[8:],
+                raw_key[cut + 8 :],
+                int.from_bytes(raw_key[cut : cut + 8], "big"),
+                int.from_bytes(value[:8], "big"),
+            )
+            for raw_key, value in reversed(found[-MAX_TOUCHES_PER_KEY:])
+        ]
 
     def answer(
         self, partition: int, lookups: list[dict[str, Any]], topics: EngineTopics, outbox: Outbox
