@@ -11,10 +11,18 @@ the first topic to a side topic it reads and drops, as the intake routes
 touches to ``store-touches``. The bench process offers both rates and reads
 the last topic; the latency is its arrival there minus its send.
 
-``bench/engine.py --hop-bound`` runs it in the same invocation as the engine's
+``--durable`` adds the engine's commit discipline to each hop (docs/architecture.md,
+State): the relay waits until every record a fetched batch produced is acknowledged,
+then writes one changelog record and waits for its acknowledgement too, before it
+takes the next batch, as every agent does. That is the bound of any engine that keeps
+the engine's promise (a crash repeats outputs, never records a state whose outputs
+were lost) over these four topics; the bare topics are the bound of one that does
+not.
+
+``bench/engine.py --hop-bound`` runs both in the same invocation as the engine's
 latency phase. On its own::
 
-    .venv/bin/python bench/hop_latency.py --rate 1000 --background 10000 --seconds 10
+    .venv/bin/python bench/hop_latency.py --rate 1000 --background 10000 --seconds 10 [--durable]
 """
 
 from __future__ import annotations
@@ -45,9 +53,14 @@ def topic_names(prefix: str, hops: int) -> list[str]:
     return [f"{prefix}hop-{i}" for i in range(hops)] + [f"{prefix}hop-side"]
 
 
-async def relay(settings: Settings, names: list[str]) -> None:
+def changelog_name(prefix: str) -> str:
+    return f"{prefix}hop-changelog"
+
+
+async def relay(settings: Settings, names: list[str], changelog: str | None = None) -> None:
     """Forward each measured record from topic i to topic i+1, and hop-0's background to
-    the side topic, which is read and dropped: all on this process's one event loop."""
+    the side topic, which is read and dropped: all on this process's one event loop.
+    With ``changelog``, each batch commits as an agent does (module docstring)."""
     hops = len(names) - 1
     side = names[-1]
     producer = make_producer(settings)  # the workers' settings: acks=all, linger 2 ms
@@ -67,32 +80,44 @@ async def relay(settings: Settings, names: list[str]) -> None:
         is_side = sources[i] == side
         while True:
             batch = await consumer.getmany(timeout_ms=100, max_records=2_000)
-            if is_side:
-                continue  # read and dropped, as store-touches files the touches
-            for records in batch.values():
-                for r in records:
-                    if r.value[:1] == BACKGROUND:
-                        await producer.send(side, r.value, key=r.key)
-                    elif i + 1 < hops:
-                        await producer.send(names[i + 1], r.value, key=r.key)
+            sent = []
+            if not is_side:  # the side's records are read and dropped (store-touches files them)
+                for records in batch.values():
+                    for r in records:
+                        if r.value[:1] == BACKGROUND:
+                            sent.append(await producer.send(side, r.value, key=r.key))
+                        elif i + 1 < hops:
+                            sent.append(await producer.send(names[i + 1], r.value, key=r.key))
+            if changelog is not None and batch:
+                await asyncio.gather(*sent)  # the batch's outputs are acknowledged,
+                await (await producer.send(changelog, b"c" * 64, key=b"%d" % i))  # then its state
 
     print("ready", flush=True)
     await asyncio.gather(*(forward(i) for i in range(len(consumers))))
 
 
 async def measure(
-    settings: Settings, *, hops: int, rate: int, background: int, seconds: float
+    settings: Settings,
+    *,
+    hops: int,
+    rate: int,
+    background: int,
+    seconds: float,
+    durable: bool = False,
 ) -> list[float]:
-    """Latencies (ms) of ``rate`` records/s through ``hops`` hops, beside ``background``."""
+    """Latencies (ms) of ``rate`` records/s through ``hops`` hops, beside ``background``
+    (``durable``: each hop commits as an agent does)."""
     prefix = f"{settings.topic_prefix}bench-{uuid.uuid4().hex[:8]}-"
     names = topic_names(prefix, hops)
-    await ensure_topics(settings, [TopicSpec(n, settings.topic_partitions, 1) for n in names])
+    created = [*names, changelog_name(prefix)] if durable else names
+    await ensure_topics(settings, [TopicSpec(n, settings.topic_partitions, 1) for n in created])
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
         "--relay",
         str(hops),
         prefix,
+        *(["--durable"] if durable else []),
         env=settings_env(settings),
         stdout=asyncio.subprocess.PIPE,
     )
@@ -178,13 +203,15 @@ def pct(values: list[float], p: float) -> float:
 def main() -> None:
     if sys.argv[1:2] == ["--relay"]:
         hops, prefix = int(sys.argv[2]), sys.argv[3]
-        asyncio.run(relay(load_settings(), topic_names(prefix, hops)))
+        changelog = changelog_name(prefix) if "--durable" in sys.argv[4:] else None
+        asyncio.run(relay(load_settings(), topic_names(prefix, hops), changelog))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hops", type=int, default=4, help="topics crossed")
     parser.add_argument("--rate", type=int, default=1_000)
     parser.add_argument("--background", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--durable", action="store_true", help="each hop commits as an agent does")
     args = parser.parse_args()
     latencies = asyncio.run(
         measure(
@@ -193,10 +220,12 @@ def main() -> None:
             rate=args.rate,
             background=args.background,
             seconds=args.seconds,
+            durable=args.durable,
         )
     )
+    kind = "durable hops" if args.durable else "hops"
     print(
-        f"{args.hops} hops at {args.rate}+{args.background}/s: {len(latencies):,} records,"
+        f"{args.hops} {kind} at {args.rate}+{args.background}/s: {len(latencies):,} records,"
         f" p50 {pct(latencies, 50):.0f} ms, p99 {pct(latencies, 99):.0f} ms"
     )
 

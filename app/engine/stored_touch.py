@@ -25,22 +25,12 @@ before this form existed.
 from __future__ import annotations
 
 from attrib.avro.codec import MARKER, default_codec
+from attrib.avro.codec import long_bytes as _zigzag
 
 #: First byte of a stripped touch (a whole Avro single-object record starts with 0xC3).
 STRIPPED = b"\x01"
 #: Avro single-object header: the 2-byte marker and the schema's 8-byte fingerprint.
 HEADER_SIZE = 10
-
-
-def _zigzag(n: int) -> bytes:
-    """Avro's encoding of a long."""
-    n = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 def _strippable_headers() -> frozenset[bytes]:
