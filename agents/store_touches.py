@@ -21,7 +21,6 @@ from attrib.engine.metrics import (
     observe_delay,
 )
 from attrib.engine.outbox import OutRecord
-from attrib.engine.touch_store import SWEEP_PER_ENVELOPE
 from attrib.faust_app import app
 from attrib.kafka.bulk_take import take_events
 from attrib.tables.touch_index import backend, touch_index, touches
@@ -52,8 +51,7 @@ async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
             if not entries:
                 continue  # a sweep request of an older version: the timer sweeps now
             RECORDS_CONSUMED.labels(event.message.topic).inc(len(entries))
-            touch_index.file(partition, entries, now_ms)
-            deleted, _ = touch_index.sweep(partition, now_ms, limit=SWEEP_PER_ENVELOPE)
+            _, deleted = touch_index.file_and_sweep(partition, entries, now_ms)
             INDEX_KEYS_SWEPT.inc(deleted)
             changelog.append(
                 OutRecord(backend.changelog, None, event.message.value, partition, backend)

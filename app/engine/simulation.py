@@ -32,7 +32,7 @@ from attrib.engine.intake import InputRecord, IntakeCounts, route
 from attrib.engine.outbox import Outbox, OutRecord
 from attrib.engine.sorted_memory import SortedMemoryBackend
 from attrib.engine.topics import EngineTopics
-from attrib.engine.touch_store import SWEEP_PER_ENVELOPE, TouchIndex
+from attrib.engine.touch_store import TouchIndex
 from attrib.tables.state import MemoryBackend, TableState
 from attrib.tables.values import CONVERSIONS, DEVICES, PENDING, TOUCHES, WAITING
 
@@ -206,8 +206,7 @@ class EngineSimulation:
             out = Outbox()
             if record.topic == topics.touch_index:
                 entries = wire.decode(value, "TouchIndexBatch")["entries"]
-                self.index.file(partition, entries, now)
-                self.index.sweep(partition, now, limit=SWEEP_PER_ENVELOPE)
+                self.index.file_and_sweep(partition, entries, now)
             elif record.topic == topics.touch_lookup:
                 lookups = wire.decode(value, "LookupBatch")["lookups"]
                 self.index.answer(partition, lookups, topics, out)

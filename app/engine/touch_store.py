@@ -17,9 +17,10 @@ Layout of one partition's RocksDB (all keys bytes):
   repeated touch overwrites itself), and a lookup is one range scan over
   ``[T0 - horizon, T0]`` of its key, in time order.
 - two expiry indexes, ``0xff 'e|'`` (event time) and ``0xff 'p|'``
-  (processing time), each ``prefix + due step (8 bytes) + sequence`` → the
-  index keys listed then (sorted, length-prefixed), one expiry entry per
-  envelope and due step (:data:`DUE_ROUNDING_MS`). A key is listed in the
+  (processing time), each ``prefix + due step (8 bytes) + index key`` → empty:
+  one expiry key per due step (:data:`DUE_ROUNDING_MS`) and index key, however
+  many envelopes list it, so a busy key (a carrier's NAT address) is swept
+  once per step, not once per envelope that filed a touch under it. A key is listed in the
   event-time index at the step of its touch's time plus the horizon; when the
   partition's event time passes that step, the sweep scans the key's entries
   of that step's touch times: an entry goes if its reception is a horizon old
@@ -31,15 +32,13 @@ Layout of one partition's RocksDB (all keys bytes):
   catch-up, a history import): each index is read against its own clock, so a
   sweep costs what is due, not what is stored. Listing index keys, not entry
   keys, and steps of 1/24 of a horizon, not hours: the expiry index took 35 of
-  the 113 bytes on disk per indexed touch of ``bench/engine.py``, now 14.
+  the 113 bytes on disk per indexed touch of ``bench/engine.py``, now about 14.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import struct
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -51,10 +50,12 @@ from attrib.engine.stored_touch import restore
 from attrib.engine.topics import EngineTopics
 from attrib.tables.state import TableState
 
-#: Expiry-index entries examined by a sweep per envelope filed, and by one
-#: timer-driven sweep of a partition.
+#: Expiry keys examined by a sweep per envelope filed (and per entry it filed:
+#: an entry lists at most one key, so a sweep visits twice what filing lists and
+#: keeps up with any write rate), and by one timer-driven sweep of a partition.
 SWEEP_PER_ENVELOPE = 4
-SWEEP_CHUNK = 64
+SWEEP_PER_ENTRY = 2
+SWEEP_CHUNK = 1_000
 
 EVENT_DUE = b"\xffe|"
 PROCESSING_DUE = b"\xffp|"
@@ -76,7 +77,8 @@ DUE_ROUNDING_MS: dict[str, int] = {
 _ROUNDING_BY_BYTE: dict[int, int] = {ord(k): v for k, v in DUE_ROUNDING_MS.items()}
 SEPARATOR = b"\x00"
 
-_sequence = itertools.count(time.time_ns())
+#: Length of an expiry key's prefix and due step.
+_STEP_KEY = len(EVENT_DUE) + 8
 
 
 _TIME = struct.Struct(">Q")
@@ -98,26 +100,18 @@ def due_step(kind: str, due_ms: int) -> int:
     return -(-max(0, due_ms) // rounding) * rounding
 
 
-def expiry_key(prefix: bytes, due_ms: int) -> bytes:
-    sequence = next(_sequence) & (2**64 - 1)
-    return prefix + max(0, due_ms).to_bytes(8, "big") + sequence.to_bytes(8, "big")
+def expiry_key(prefix: bytes, due_ms: int, index_key: bytes) -> bytes:
+    return prefix + max(0, due_ms).to_bytes(8, "big") + index_key
+
+
+def step_start(raw: bytes) -> bytes:
+    """A key just before every expiry key of ``raw``'s step (never an expiry key itself:
+    index keys are not empty), where a sweep may start without missing one."""
+    return raw[:_STEP_KEY]
 
 
 def due_of(raw: bytes) -> int:
     return int.from_bytes(raw[len(EVENT_DUE) : len(EVENT_DUE) + 8], "big")
-
-
-def pack_keys(keys: list[bytes]) -> bytes:
-    return b"".join(len(k).to_bytes(2, "big") + k for k in keys)
-
-
-def unpack_keys(packed: bytes) -> list[bytes]:
-    keys, i = [], 0
-    while i + 2 <= len(packed):
-        size = int.from_bytes(packed[i : i + 2], "big")
-        keys.append(packed[i + 2 : i + 2 + size])
-        i += 2 + size
-    return keys
 
 
 class TouchIndex:
@@ -166,11 +160,9 @@ class TouchIndex:
             if touch_time < watermark - kind_horizon and received < now_ms - kind_horizon:
                 continue  # touch_lists.keeps: past its horizon in event time and since received
             index_key = key.encode()
-            raw_key = b"%s\x00%s%s" % (
-                index_key,
-                pack_time(touch_time if touch_time > 0 else 0),
-                entry["touch_id"].encode(),
-            )
+            if touch_time < 0:
+                touch_time = 0  # as the key holds it (the intake refuses such times, R3)
+            raw_key = b"%s\x00%s%s" % (index_key, pack_time(touch_time), entry["touch_id"].encode())
             put_raw(partition, raw_key, pack_time(received) + entry["touch"])
             rounding = rounding_of[index_key[0]]
             if touch_time + kind_horizon < watermark:
@@ -183,18 +175,32 @@ class TouchIndex:
             self._list(partition, PROCESSING_DUE, received_due)
         return filed
 
+    def file_and_sweep(
+        self, partition: int, entries: list[dict[str, Any]], now_ms: int
+    ) -> tuple[int, int]:
+        """File an envelope's entries, then sweep what may be due: at most twice the
+        expiry keys they listed, so sweeping keeps up with filing (``store-touches``
+        and the test driver). Returns (entries filed, entries deleted)."""
+        filed = self.file(partition, entries, now_ms)
+        limit = SWEEP_PER_ENVELOPE + SWEEP_PER_ENTRY * filed
+        deleted, _ = self.sweep(partition, now_ms, limit=limit)
+        return filed, deleted
+
     def _list(self, partition: int, prefix: bytes, due: dict[int, set[bytes]]) -> None:
-        """List index keys in an expiry index, one expiry entry per due step (``due`` is
-        keyed by steps of :func:`due_step`), the keys sorted (they compress better)."""
+        """List index keys in an expiry index at their due steps (``due`` is keyed by
+        steps of :func:`due_step`): one expiry key per step and index key, so a key
+        listed by many envelopes is swept once per step."""
         cursor_slot = (partition, prefix)
         unwritten = self._unwritten[cursor_slot]
+        put_raw = self.touches.put_raw
         for due_ms, keys in due.items():
-            key = expiry_key(prefix, due_ms)
-            self.touches.put_raw(partition, key, pack_keys(sorted(keys)))
+            step = expiry_key(prefix, due_ms, b"")
+            for index_key in keys:
+                put_raw(partition, step + index_key, b"")
             cursor = self.cursors.get(cursor_slot)
-            if cursor is not None and key <= cursor:  # due before where sweeps start now
-                self.cursors[cursor_slot] = key[:-1]
-            heapq.heappush(unwritten, key)
+            if cursor is not None and step < cursor:  # due before where sweeps start now
+                self.cursors[cursor_slot] = step
+            heapq.heappush(unwritten, step + min(keys))
 
     def written(self) -> None:
         """The write cache was written to the backend (its expiry keys are there now)."""
@@ -209,12 +215,9 @@ class TouchIndex:
         if watermark == 0:
             return 0, 0
         deleted = again = 0
-        for prefix, clock, other in (
-            (EVENT_DUE, watermark, PROCESSING_DUE),
-            (PROCESSING_DUE, now_ms, EVENT_DUE),
-        ):
+        for prefix, clock in ((EVENT_DUE, watermark), (PROCESSING_DUE, now_ms)):
             gone, moved = self._sweep_index(
-                partition, prefix, clock, other, watermark=watermark, now_ms=now_ms, limit=limit
+                partition, prefix, clock, watermark=watermark, now_ms=now_ms, limit=limit
             )
             deleted += gone
             again += moved
@@ -225,7 +228,6 @@ class TouchIndex:
         partition: int,
         prefix: bytes,
         clock_ms: int,
-        other: bytes,
         *,
         watermark: int,
         now_ms: int,
@@ -233,51 +235,49 @@ class TouchIndex:
     ) -> tuple[int, int]:
         touches = self.touches
         deleted = 0
-        later: dict[int, list[bytes]] = defaultdict(list)
         cursor_slot = (partition, prefix)
         unwritten = self._unwritten.get(cursor_slot)
         while unwritten and not touches.cached(partition, unwritten[0]):
             heapq.heappop(unwritten)  # written since: the cursor stayed before it
         swept_to = None
         later: dict[int, set[bytes]] = defaultdict(set)
-        again: dict[int, set[bytes]] = defaultdict(set)  # by event time (see below)
         for raw in touches.keys_after(partition, self.cursors.get(cursor_slot, prefix), limit):
-            if not raw.startswith(prefix) or due_of(raw) > clock_ms:
-                break
+            if not raw.startswith(prefix) or due_of(raw) >= clock_ms:
+                break  # not due: a step is swept once its clock is past it (then every
+                # entry it covers is past its horizon on that clock, none exactly at it)
             swept_to = raw
-            packed = touches.get_raw(partition, raw) or b""
+            if touches.cached(partition, raw):
+                # Listed again in this batch (event time is exactly at the step): the
+                # entries it lists may not be written yet, so it is swept once they are
+                # (the cursor stops before it: ``unwritten``).
+                continue
             touches.delete(partition, raw)
             due = due_of(raw)
-            for index_key in unpack_keys(packed):
-                kind = chr(index_key[0])
-                horizon = HORIZON_MS[kind]
-                if prefix == EVENT_DUE:  # the entries listed at this step
-                    oldest, newest = due - DUE_ROUNDING_MS[kind] - horizon, due - horizon
-                else:  # every entry past its horizon in event time (kept for its reception)
-                    oldest, newest = 0, watermark - horizon - 1
-                key = index_key.decode()
-                for raw_key, value in self._stored(partition, index_key, oldest, newest):
-                    touch_time = int.from_bytes(
-                        raw_key[len(index_key) + 1 : len(index_key) + 9], "big"
-                    )
-                    received = int.from_bytes(value[:8], "big")
-                    if not touch_lists.keeps(
-                        key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-                    ):
-                        touches.delete(partition, raw_key)
-                        deleted += 1
-                    elif touch_time >= watermark - horizon:  # at its event-time horizon exactly
-                        again[due_step(kind, touch_time + horizon + 1)].add(index_key)
-                    else:  # kept for its reception: ask again when that horizon passes
-                        later[due_step(kind, received + horizon)].add(index_key)
+            index_key = raw[_STEP_KEY:]
+            kind = chr(index_key[0])
+            horizon = HORIZON_MS[kind]
+            if prefix == EVENT_DUE:  # the entries listed at this step
+                oldest, newest = due - DUE_ROUNDING_MS[kind] - horizon + 1, due - horizon
+            else:  # every entry past its horizon in event time (kept for its reception)
+                oldest, newest = 0, watermark - horizon - 1
+            key = index_key.decode()
+            cut = len(index_key) + 1
+            for raw_key, value in self._stored(partition, index_key, oldest, newest):
+                touch_time = int.from_bytes(raw_key[cut : cut + 8], "big")
+                received = int.from_bytes(value[:8], "big")
+                if not touch_lists.keeps(
+                    key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
+                ):
+                    touches.delete(partition, raw_key)
+                    deleted += 1
+                else:  # kept for its reception: ask again when that horizon passes
+                    later[due_step(kind, received + horizon)].add(index_key)
         if swept_to is not None:  # every expiry key up to it is swept (deleted)
             if unwritten and unwritten[0] <= swept_to:
-                swept_to = unwritten[0][:-1]
+                swept_to = step_start(unwritten[0])
             self.cursors[cursor_slot] = swept_to
         self._list(partition, PROCESSING_DUE, later)
-        if again:
-            self._list(partition, EVENT_DUE, again)
-        return deleted, sum(len(k) for k in later.values()) + sum(len(k) for k in again.values())
+        return deleted, sum(len(k) for k in later.values())
 
     def _stored(
         self, partition: int, index_key: bytes, oldest: int, newest: int

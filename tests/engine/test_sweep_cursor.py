@@ -17,7 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attrib.engine import touch_lists
-from attrib.engine.touch_store import EVENT_DUE, EXPIRY_PREFIX, TouchIndex, parse_entry_key
+from attrib.engine.index import HORIZON_MS
+from attrib.engine.touch_store import (
+    DUE_ROUNDING_MS,
+    EVENT_DUE,
+    EXPIRY_PREFIX,
+    TouchIndex,
+    due_step,
+    parse_entry_key,
+)
 from attrib.tables.state import MemoryBackend
 from attrib.tables.values import TOUCHES
 
@@ -29,6 +37,12 @@ class CountingBackend(MemoryBackend):
     def __init__(self) -> None:
         super().__init__()
         self.starts: list[bytes | None] = []
+        self.scanned = 0  # entries the sweeps' range scans returned
+
+    def range(self, partition: int, start: bytes, end: bytes) -> list[tuple[bytes, bytes]]:
+        found = super().range(partition, start, end)
+        self.scanned += len(found)
+        return found
 
     def keys_after(self, partition: int, after: bytes | None, limit: int) -> list[bytes]:
         self.starts.append(after)
@@ -102,6 +116,24 @@ def _dropped_wrongly(before: set[bytes], index: TouchIndex, now: int) -> list[by
 RECEIVED: dict[int, int] = {}
 
 
+def _overstaying(index: TouchIndex, now: int) -> list[bytes]:
+    """Entries retention would have dropped a due step ago, after all due was swept."""
+    late = []
+    for raw in _entries(index):
+        key, touch_time = parse_entry_key(raw)
+        n = int(raw[raw.index(b"\x00") + 9 :].removeprefix(b"t"))
+        step = DUE_ROUNDING_MS[key.decode()[0]]
+        if not touch_lists.keeps(
+            key.decode(),
+            touch_time,
+            RECEIVED[n],
+            watermark_ms=index.watermarks[0] - step,
+            now_ms=now - step,
+        ):
+            late.append(raw)
+    return late
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(_ops)
 def test_sweeping_from_the_cursor_drops_only_what_retention_drops(ops: list) -> None:
@@ -142,6 +174,9 @@ def test_sweeping_from_the_cursor_drops_only_what_retention_drops(ops: list) -> 
             _write(index)
             index.cursors.clear() if index is reference else index.written()
     assert _entries(ours) == _entries(reference)
+    # And what is left is what retention keeps, give or take one due step of either
+    # clock (expiry entries are due on a grid: DUE_ROUNDING_MS).
+    assert _overstaying(ours, now) == []
     # Far in the future, both are empty.
     for index in (ours, reference):
         index.watermarks[0] = max(index.watermarks[0], now + 400 * DAY)
@@ -194,3 +229,52 @@ def test_an_entry_listed_before_the_cursor_within_a_batch_is_still_swept() -> No
         _write(index)
         index.written()
     assert _entries(index) == set()  # t999 too: its expiry entry was not passed over
+
+
+def test_an_event_time_sweep_scans_the_entries_of_its_step_only() -> None:
+    # One busy key, a touch an hour for 60 days, each in an envelope of its own: the
+    # expiry index lists the key once per 30-hour step, however many envelopes filed
+    # under it. When event time passes the first three steps, the sweep reads those
+    # steps' entries once, not the key's 1,440, nor once per envelope.
+    index = _index()
+    key = KEYS[1]  # an id key: a 30-day horizon, 30-hour steps
+    hour = 3_600_000
+    for i in range(60 * 24):
+        index.file(0, [_entry(i, key, i * hour, 0)], now_ms=0)
+    _write(index)
+    index.written()
+    backend = index.touches.backend
+    assert isinstance(backend, CountingBackend)
+    step = DUE_ROUNDING_MS["i"]
+    steps = {due_step("i", i * hour + HORIZON_MS["i"]) for i in range(60 * 24)}
+    assert len([k for k in backend.partitions[0] if k.startswith(EXPIRY_PREFIX)]) == len(steps)
+    # Event time just past the third step: the touches of 0 to 90 h are past the horizon.
+    index.watermarks[0] = 30 * DAY + 3 * step + 1
+    backend.scanned = 0
+    deleted, _ = index.sweep(0, 400 * DAY, limit=64)
+    assert deleted == 3 * 30 + 1
+    assert backend.scanned == deleted  # nothing read but what went
+
+
+def test_a_touch_filed_in_the_batch_of_its_keys_sweep_is_swept_later() -> None:
+    # Its key is listed at a step already written; in one batch, the touch lists the
+    # key at that step again, a later touch moves event time past the step, and a
+    # sweep runs before the batch is written. The sweep reads written entries only:
+    # it must leave the listing for after the write, or the new touch is never swept.
+    index = _index()
+    key = KEYS[1]
+    step = DUE_ROUNDING_MS["i"]
+    base = 10 * step
+    index.file(0, [_entry(1, key, base, 0)], now_ms=0)
+    _write(index)
+    index.written()
+    index.file(0, [_entry(2, key, base + 1, 0)], now_ms=0)  # the same step
+    index.file(0, [_entry(3, KEYS[0], base + 40 * DAY, 0)], now_ms=0)  # event time moves on
+    index.sweep(0, 400 * DAY, limit=64)
+    _write(index)
+    index.written()
+    for _ in range(10):
+        index.sweep(0, 400 * DAY, limit=64)
+        _write(index)
+        index.written()
+    assert [k for k in _entries(index) if k.startswith(key.encode())] == []
