@@ -61,14 +61,10 @@ EVENT_DUE = b"\xffe|"
 PROCESSING_DUE = b"\xffp|"
 #: Every expiry-index key starts with this (index keys start with a letter).
 EXPIRY_PREFIX = b"\xff"
-#: Expiry-index entries are due on a grid of 1/24 of their kind's horizon (an
-#: hour for fingerprints, 30 hours for ids and referrers): the entries of one
-#: envelope due in the same step share one expiry entry, and a touch outlives
-#: its horizon by at most 1/24 of it. Finer steps cost disk, not CPU: after a
-#: backlog of touches spread over days, hourly steps for every kind made the
-#: expiry index 31% of the index's bytes on disk (one expiry entry, its key and
-#: RocksDB's overhead, for every 2.6 entries), 30-hour steps for the 30-day
-#: kinds 8% (bench/README.md).
+#: Expiry keys are due on a grid of 1/24 of their kind's horizon (an hour for
+#: fingerprints, 30 hours for ids and referrers): the touches of one key due in
+#: the same step share one expiry key, and a touch outlives its horizon by at
+#: most 1/24 of it.
 DUE_STEPS_PER_HORIZON = 24
 DUE_ROUNDING_MS: dict[str, int] = {
     kind: horizon // DUE_STEPS_PER_HORIZON for kind, horizon in HORIZON_MS.items()
@@ -79,6 +75,8 @@ SEPARATOR = b"\x00"
 
 #: Length of an expiry key's prefix and due step.
 _STEP_KEY = len(EVENT_DUE) + 8
+#: First bytes of index keys (their kinds' letters).
+_KIND_BYTES = frozenset(ord(kind) for kind in HORIZON_MS)
 
 
 _TIME = struct.Struct(">Q")
@@ -112,6 +110,20 @@ def step_start(raw: bytes) -> bytes:
 
 def due_of(raw: bytes) -> int:
     return int.from_bytes(raw[len(EVENT_DUE) : len(EVENT_DUE) + 8], "big")
+
+
+def pack_keys(keys: list[bytes]) -> bytes:
+    """The value of an expiry entry of the layout before this one (tests build them)."""
+    return b"".join(len(k).to_bytes(2, "big") + k for k in keys)
+
+
+def unpack_keys(packed: bytes) -> list[bytes]:
+    keys, i = [], 0
+    while i + 2 <= len(packed):
+        size = int.from_bytes(packed[i : i + 2], "big")
+        keys.append(packed[i + 2 : i + 2 + size])
+        i += 2 + size
+    return keys
 
 
 class TouchIndex:
@@ -208,9 +220,9 @@ class TouchIndex:
 
     def sweep(self, partition: int, now_ms: int, limit: int = SWEEP_CHUNK) -> tuple[int, int]:
         """Visit the entries whose retention may have run out (at most ``limit``
-        expiry-index entries of each index, earliest first) and drop what retention
-        drops; an entry still kept by the other clock is listed in the other index.
-        Returns (entries deleted, entries listed again)."""
+        expiry keys of each index, earliest first) and drop what retention drops; the
+        key of an entry still kept by its reception is listed in the processing-time
+        index. Returns (entries deleted, keys listed again)."""
         watermark = self.watermarks[partition]
         if watermark == 0:
             return 0, 0
@@ -251,9 +263,12 @@ class TouchIndex:
                 # entries it lists may not be written yet, so it is swept once they are
                 # (the cursor stops before it: ``unwritten``).
                 continue
+            index_key = raw[_STEP_KEY:]
+            if index_key[0] not in _KIND_BYTES:  # written by the layout before this one
+                deleted += self._sweep_legacy(partition, raw, watermark, now_ms, later)
+                continue
             touches.delete(partition, raw)
             due = due_of(raw)
-            index_key = raw[_STEP_KEY:]
             kind = chr(index_key[0])
             horizon = HORIZON_MS[kind]
             if prefix == EVENT_DUE:  # the entries listed at this step
@@ -278,6 +293,46 @@ class TouchIndex:
             self.cursors[cursor_slot] = swept_to
         self._list(partition, PROCESSING_DUE, later)
         return deleted, sum(len(k) for k in later.values())
+
+    def _sweep_legacy(
+        self,
+        partition: int,
+        raw: bytes,
+        watermark: int,
+        now_ms: int,
+        later: dict[int, set[bytes]],
+    ) -> int:
+        """Sweep an expiry entry of the layout before index keys were listed (until
+        2026-12-06: ``prefix + due hour + 8-byte sequence`` → the entry keys due then,
+        length-prefixed; the sequence came from the clock in nanoseconds, so its first
+        byte is never a kind's letter). Stores written by that version keep such
+        entries until they are due: each listed entry goes, or its key is listed anew
+        where this layout would list it. Returns the entries deleted."""
+        touches = self.touches
+        packed = touches.get_raw(partition, raw) or b""
+        touches.delete(partition, raw)
+        deleted = 0
+        again: dict[int, set[bytes]] = defaultdict(set)
+        for raw_key in unpack_keys(packed):
+            value = touches.get_raw(partition, raw_key)
+            if value is None:
+                continue  # gone already
+            index_key, touch_time = parse_entry_key(raw_key)
+            key = index_key.decode()
+            kind = key[0]
+            received = int.from_bytes(value[:8], "big")
+            if not touch_lists.keeps(
+                key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
+            ):
+                touches.delete(partition, raw_key)
+                deleted += 1
+            elif touch_time >= watermark - HORIZON_MS[kind]:
+                again[due_step(kind, touch_time + HORIZON_MS[kind])].add(index_key)
+            else:
+                later[due_step(kind, received + HORIZON_MS[kind])].add(index_key)
+        if again:
+            self._list(partition, EVENT_DUE, again)
+        return deleted
 
     def _stored(
         self, partition: int, index_key: bytes, oldest: int, newest: int

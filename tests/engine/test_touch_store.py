@@ -85,3 +85,43 @@ def test_file_keeps_a_touch_exactly_at_its_horizon_and_drops_one_ms_older() -> N
     stored = index.touches.take_changes()[0]
     assert entry_key(key.encode(), edge, "at") in stored
     assert entry_key(key.encode(), edge - 1, "before") not in stored
+
+
+def test_expiry_entries_of_the_previous_layout_are_swept() -> None:
+    # A store written before expiry keys listed index keys: ``prefix + due hour +
+    # 8-byte sequence`` → the entry keys due then. The upgraded worker sweeps them
+    # (no crash on the sequence bytes), and what is still kept is listed anew.
+    import time
+
+    from attrib.engine.touch_store import EVENT_DUE, pack_keys
+
+    backend = MemoryBackend()
+    index = TouchIndex(TOUCHES.bind("touches", backend))
+    key = KEYS[1].encode()  # an id key: 30-day horizon
+    hour = 3_600_000
+    gone = entry_key(key, 10 * DAY, "gone")  # received long ago
+    kept = entry_key(key, 10 * DAY + 1, "kept")  # received lately: kept by its reception
+    sequence = time.time_ns().to_bytes(8, "big")
+    old_expiry = EVENT_DUE + (40 * DAY + hour).to_bytes(8, "big") + sequence
+    backend.write(
+        0,
+        {
+            gone: (10 * DAY).to_bytes(8, "big") + b"touch",
+            kept: (NOW - DAY).to_bytes(8, "big") + b"touch",
+            old_expiry: pack_keys([gone, kept]),
+        },
+    )
+    index.watermarks[0] = 50 * DAY
+    deleted, listed = index.sweep(0, NOW)
+    for partition, changes in index.touches.take_changes().items():
+        backend.write(partition, changes)
+    assert (deleted, listed) == (1, 1)
+    assert old_expiry not in backend.partitions[0]
+    assert sorted(k for k in backend.partitions[0] if not k.startswith(EXPIRY_PREFIX)) == [kept]
+    # Its reception's horizon passed: the new listing sweeps it.
+    index.written()
+    deleted, _ = index.sweep(0, NOW + 31 * DAY)
+    for partition, changes in index.touches.take_changes().items():
+        backend.write(partition, changes)
+    assert deleted == 1
+    assert [k for k in backend.partitions[0] if not k.startswith(EXPIRY_PREFIX)] == []
