@@ -155,9 +155,8 @@ def _zigzag(n: int) -> bytes:
     return _varint((n << 1) ^ (n >> 63))
 
 
-def long_bytes(n: int) -> bytes:
-    """Avro's encoding of a long: zig-zag, then a varint (recent large ones cached)."""
-    return _varint((n << 1) ^ (n >> 63))
+#: Avro's encoding of a long: zig-zag, then a varint (recent large ones cached).
+long_bytes = _zigzag
 
 
 def _emit_value(src: Source, indent: int, value: str, schema: Any, prefix: bytes) -> None:
