@@ -52,10 +52,12 @@ from attrib.tables.state import TableState
 
 #: Expiry keys examined by a sweep per envelope filed (and per entry it filed:
 #: an entry lists at most one key, so a sweep visits twice what filing lists and
-#: keeps up with any write rate), and by one timer-driven sweep of a partition.
+#: keeps up with any write rate), and by one timer-driven sweep of a partition
+#: (the timer sweeps every partition the worker owns in one go on the event loop:
+#: at most about as many entries as the 64 expiry entries of the layout before).
 SWEEP_PER_ENVELOPE = 4
 SWEEP_PER_ENTRY = 2
-SWEEP_CHUNK = 1_000
+SWEEP_CHUNK = 128
 
 EVENT_DUE = b"\xffe|"
 PROCESSING_DUE = b"\xffp|"
