@@ -26,7 +26,9 @@ Layout of one partition's RocksDB (all keys bytes):
   of that step's touch times: an entry goes if its reception is a horizon old
   too, else the key is listed in the processing-time index at the step of the
   reception plus the horizon. There the sweep scans every entry of the key
-  past its horizon in event time and asks the same question. A touch filed
+  and asks the same question of each (the event-time watermark lives in memory:
+  rebuilt lower after a restart, it may keep an entry by event time again, and
+  that entry is then listed in the event-time index). A touch filed
   when event time is already past its horizon (kept for its reception only)
   lists its key in the processing-time index at once. Either clock may jump (a
   catch-up, a history import): each index is read against its own clock, so a
@@ -77,6 +79,8 @@ SEPARATOR = b"\x00"
 
 #: Length of an expiry key's prefix and due step.
 _STEP_KEY = len(EVENT_DUE) + 8
+#: The latest touch time a key's range scan reaches (all of them).
+_LAST_TIME = 2**63 - 2
 #: First bytes of index keys (their kinds' letters).
 _KIND_BYTES = frozenset(ord(kind) for kind in HORIZON_MS)
 
@@ -100,8 +104,9 @@ def due_step(kind: str, due_ms: int) -> int:
     return -(-max(0, due_ms) // rounding) * rounding
 
 
-def expiry_key(prefix: bytes, due_ms: int, index_key: bytes) -> bytes:
-    return prefix + max(0, due_ms).to_bytes(8, "big") + index_key
+def step_key(prefix: bytes, due_ms: int) -> bytes:
+    """The start of every expiry key of one step: an expiry key is this + the index key."""
+    return prefix + max(0, due_ms).to_bytes(8, "big")
 
 
 def step_start(raw: bytes) -> bytes:
@@ -126,6 +131,21 @@ def unpack_keys(packed: bytes) -> list[bytes]:
         keys.append(packed[i + 2 : i + 2 + size])
         i += 2 + size
     return keys
+
+
+def next_listing(
+    index_key: bytes, touch_time: int, received: int, watermark: int, now_ms: int
+) -> tuple[bytes, int] | None:
+    """Where a swept entry is listed next: ``None`` when retention drops it, else the
+    expiry index and step of the clock that keeps it (event time first)."""
+    key = index_key.decode()
+    if not touch_lists.keeps(key, touch_time, received, watermark_ms=watermark, now_ms=now_ms):
+        return None
+    kind = key[0]
+    horizon = HORIZON_MS[kind]
+    if touch_time >= watermark - horizon:
+        return EVENT_DUE, due_step(kind, touch_time + horizon)
+    return PROCESSING_DUE, due_step(kind, received + horizon)
 
 
 class TouchIndex:
@@ -208,7 +228,7 @@ class TouchIndex:
         unwritten = self._unwritten[cursor_slot]
         put_raw = self.touches.put_raw
         for due_ms, keys in due.items():
-            step = expiry_key(prefix, due_ms, b"")
+            step = step_key(prefix, due_ms)
             for index_key in keys:
                 put_raw(partition, step + index_key, b"")
             cursor = self.cursors.get(cursor_slot)
@@ -254,7 +274,10 @@ class TouchIndex:
         while unwritten and not touches.cached(partition, unwritten[0]):
             heapq.heappop(unwritten)  # written since: the cursor stayed before it
         swept_to = None
-        later: dict[int, set[bytes]] = defaultdict(set)
+        relist: dict[bytes, dict[int, set[bytes]]] = {
+            EVENT_DUE: defaultdict(set),
+            PROCESSING_DUE: defaultdict(set),
+        }
         for raw in touches.keys_after(partition, self.cursors.get(cursor_slot, prefix), limit):
             if not raw.startswith(prefix) or due_of(raw) >= clock_ms:
                 break  # not due: a step is swept once its clock is past it (then every
@@ -267,74 +290,58 @@ class TouchIndex:
                 continue
             index_key = raw[_STEP_KEY:]
             if index_key[0] not in _KIND_BYTES:  # written by the layout before this one
-                deleted += self._sweep_legacy(partition, raw, watermark, now_ms, later)
-                continue
+                entries = self._legacy_entries(partition, raw)
+            else:
+                entries = self._listed_entries(partition, prefix, raw, index_key)
             touches.delete(partition, raw)
-            due = due_of(raw)
-            kind = chr(index_key[0])
-            horizon = HORIZON_MS[kind]
-            if prefix == EVENT_DUE:  # the entries listed at this step
-                oldest, newest = due - DUE_ROUNDING_MS[kind] - horizon + 1, due - horizon
-            else:  # every entry past its horizon in event time (kept for its reception)
-                oldest, newest = 0, watermark - horizon - 1
-            key = index_key.decode()
-            cut = len(index_key) + 1
-            for raw_key, value in self._stored(partition, index_key, oldest, newest):
-                touch_time = int.from_bytes(raw_key[cut : cut + 8], "big")
+            for raw_key, value in entries:
+                index_key, touch_time = parse_entry_key(raw_key)
                 received = int.from_bytes(value[:8], "big")
-                if not touch_lists.keeps(
-                    key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-                ):
+                listing = next_listing(index_key, touch_time, received, watermark, now_ms)
+                if listing is None:
                     touches.delete(partition, raw_key)
                     deleted += 1
-                else:  # kept for its reception: ask again when that horizon passes
-                    later[due_step(kind, received + horizon)].add(index_key)
+                else:
+                    relist[listing[0]][listing[1]].add(index_key)
         if swept_to is not None:  # every expiry key up to it is swept (deleted)
             if unwritten and unwritten[0] <= swept_to:
                 swept_to = step_start(unwritten[0])
             self.cursors[cursor_slot] = swept_to
-        self._list(partition, PROCESSING_DUE, later)
-        return deleted, sum(len(k) for k in later.values())
+        for other, due in relist.items():
+            if due:
+                self._list(partition, other, due)
+        return deleted, sum(len(keys) for due in relist.values() for keys in due.values())
 
-    def _sweep_legacy(
-        self,
-        partition: int,
-        raw: bytes,
-        watermark: int,
-        now_ms: int,
-        later: dict[int, set[bytes]],
-    ) -> int:
-        """Sweep an expiry entry of the layout before index keys were listed (until
-        2026-12-06: ``prefix + due hour + 8-byte sequence`` → the entry keys due then,
-        length-prefixed; the sequence came from the clock in nanoseconds, so its first
-        byte is never a kind's letter). Stores written by that version keep such
-        entries until they are due: each listed entry goes, or its key is listed anew
-        where this layout would list it. Returns the entries deleted."""
+    def _listed_entries(
+        self, partition: int, prefix: bytes, raw: bytes, index_key: bytes
+    ) -> list[tuple[bytes, bytes]]:
+        """The entries an expiry key may have to let go: in the event-time index, the
+        key's entries of that step's touch times; in the processing-time index, all
+        the key's entries (those it was listed for were past their horizon in event
+        time then, but the watermark lives in memory and a restart rebuilds it lower,
+        so some may be inside it again and need an event-time listing)."""
+        if prefix != EVENT_DUE:
+            return self._stored(partition, index_key, 0, _LAST_TIME)
+        kind = chr(index_key[0])
+        due = due_of(raw)
+        horizon = HORIZON_MS[kind]
+        return self._stored(
+            partition, index_key, due - DUE_ROUNDING_MS[kind] - horizon + 1, due - horizon
+        )
+
+    def _legacy_entries(self, partition: int, raw: bytes) -> list[tuple[bytes, bytes]]:
+        """The entries listed by an expiry entry of the layout before index keys were
+        listed (until 2026-12-06: ``prefix + due hour + 8-byte sequence`` → the entry
+        keys due then, length-prefixed; the sequence came from the clock in
+        nanoseconds, so its first byte is never a kind's letter). Stores written by
+        that version keep such entries until they are due."""
         touches = self.touches
-        packed = touches.get_raw(partition, raw) or b""
-        touches.delete(partition, raw)
-        deleted = 0
-        again: dict[int, set[bytes]] = defaultdict(set)
-        for raw_key in unpack_keys(packed):
+        found = []
+        for raw_key in unpack_keys(touches.get_raw(partition, raw) or b""):
             value = touches.get_raw(partition, raw_key)
-            if value is None:
-                continue  # gone already
-            index_key, touch_time = parse_entry_key(raw_key)
-            key = index_key.decode()
-            kind = key[0]
-            received = int.from_bytes(value[:8], "big")
-            if not touch_lists.keeps(
-                key, touch_time, received, watermark_ms=watermark, now_ms=now_ms
-            ):
-                touches.delete(partition, raw_key)
-                deleted += 1
-            elif touch_time >= watermark - HORIZON_MS[kind]:
-                again[due_step(kind, touch_time + HORIZON_MS[kind])].add(index_key)
-            else:
-                later[due_step(kind, received + HORIZON_MS[kind])].add(index_key)
-        if again:
-            self._list(partition, EVENT_DUE, again)
-        return deleted
+            if value is not None:  # else gone already
+                found.append((raw_key, value))
+        return found
 
     def _stored(
         self, partition: int, index_key: bytes, oldest: int, newest: int

@@ -278,3 +278,28 @@ def test_a_touch_filed_in_the_batch_of_its_keys_sweep_is_swept_later() -> None:
         _write(index)
         index.written()
     assert [k for k in _entries(index) if k.startswith(key.encode())] == []
+
+
+def test_a_touch_listed_by_reception_is_swept_after_a_restart_lowered_event_time() -> None:
+    # The event-time watermark lives in memory: after a restart that keeps the local
+    # store, it is rebuilt from what is filed next and may be lower than when a
+    # backfilled touch was listed by its reception. When that listing is due, the
+    # touch is kept by the lower event time; it must be listed again, not forgotten.
+    key = KEYS[1]
+    before = _index()
+    before.file(0, [_entry(2, KEYS[0], 80 * DAY, 80 * DAY)], now_ms=80 * DAY)
+    # A backfilled touch: past its horizon in event time, so listed by its reception only.
+    before.file(0, [_entry(1, key, 40 * DAY, 80 * DAY)], now_ms=80 * DAY)
+    _write(before)
+    after = TouchIndex(before.touches)  # the restarted worker, the same store
+    after.watermarks[0] = 60 * DAY  # rebuilt lower: touch 1 is inside its event-time horizon
+    after.sweep(0, 111 * DAY, limit=64)  # its reception's horizon has passed
+    _write(after)
+    after.written()
+    assert any(k.startswith(key.encode()) for k in _entries(after))  # kept: event time
+    after.watermarks[0] = 200 * DAY
+    for _ in range(10):
+        after.sweep(0, 201 * DAY, limit=64)
+        _write(after)
+        after.written()
+    assert _entries(after) == set()  # and swept once event time moved past it
