@@ -31,7 +31,7 @@ from attrib.engine.index import HORIZON_MS
 from attrib.engine.touch_store import TouchIndex
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.rocks import CompactTable
-from attrib.tables.state import RocksBackend, TableState
+from attrib.tables.state import BytesTableState, RocksBackend
 from attrib.tables.values import TOUCHES
 
 #: Retention of the changelog: every touch is kept at most the largest horizon
@@ -87,7 +87,7 @@ touches_table = app.tables.add(
 )
 
 backend = RocksBackend(touches_table)
-touches: TableState = TOUCHES.bind("touches", backend)
+touches: BytesTableState = TOUCHES.bind("touches", backend)
 #: The live index (agents); recovery files into its own write cache, sharing the
 #: event-time watermarks and the sweep cursors, so it never commits a batch an agent
 #: is still processing.

@@ -17,7 +17,7 @@ from attrib.engine import wire
 from attrib.engine.devices import DeviceState
 from attrib.engine.pending import PendingInstall
 from attrib.engine.waiting import WaitingEvent
-from attrib.tables.state import Backend, TableState
+from attrib.tables.state import Backend, BytesTableState, TableState
 
 V = TypeVar("V")
 
@@ -68,11 +68,14 @@ WAITING: ValueCodec[list[WaitingEvent]] = ValueCodec(_decode_waiting, _encode_wa
 
 
 # ---- touches: raw entries (attrib.engine.touch_store says the layout) ------------
-def _same(raw: bytes) -> bytes:
-    return raw
+class BytesValues:
+    """Values that are their own bytes: bound to a :class:`BytesTableState`."""
+
+    def bind(self, name: str, backend: Backend) -> BytesTableState:
+        return BytesTableState(name, backend)
 
 
-TOUCHES: ValueCodec[bytes] = ValueCodec(_same, _same)
+TOUCHES = BytesValues()
 
 
 # ---- conversion-data: (written_ms, answer JSON bytes) ----------------------------

@@ -16,6 +16,10 @@ from typing import Any
 from attrib.engine import wire
 from attrib.engine.batching import encoded_chunks
 
+#: Encoded bytes per entry of each envelope record, as last seen: a list of entries
+#: too large for one envelope is cut before it is encoded (``encoded_chunks``).
+_BYTES_PER_ENTRY: dict[str, float] = {}
+
 
 @dataclass(slots=True)
 class OutRecord:
@@ -52,12 +56,20 @@ class Outbox:
         """Add ``grouped`` entries as ``record`` envelopes (entries under ``field_name``),
         one or more per partition, each below the envelope size bound. Returns how many."""
         added = 0
+        per_entry = _BYTES_PER_ENTRY.get(record, 0.0)
         for partition, entries in grouped.items():
+            size = 0
             for value in encoded_chunks(
-                entries, lambda chunk: wire.encode(record, {field_name: chunk, **extra})
+                entries,
+                lambda chunk: wire.encode(record, {field_name: chunk, **extra}),
+                bytes_per_entry=per_entry,
             ):
                 self.add(topic, None, value, partition)
+                size += len(value)
                 added += 1
+            if entries:
+                per_entry = size / len(entries)
+        _BYTES_PER_ENTRY[record] = per_entry
         return added
 
     def __len__(self) -> int:

@@ -2,7 +2,7 @@
 
 Runs on the partitions of the touch index (``touch-index`` and
 ``touch-lookup`` envelopes are sent to the partition of their key). Pure
-over a :class:`~attrib.tables.state.TableState` of raw bytes: the agents
+over a :class:`~attrib.tables.state.BytesTableState`: the agents
 (``agents/store_touches.py``, ``agents/answer_lookups.py``) and the table's
 recovery (``tables/touch_index.py``) call the same functions, so a
 recovered index equals the one that was written.
@@ -50,7 +50,7 @@ from attrib.engine.index import HORIZON_MS, MAX_TOUCHES_PER_KEY
 from attrib.engine.outbox import Outbox
 from attrib.engine.stored_touch import restore
 from attrib.engine.topics import EngineTopics
-from attrib.tables.state import TableState
+from attrib.tables.state import BytesTableState
 
 #: Expiry keys examined by a sweep per envelope filed (and per entry it filed:
 #: an entry lists at most one key, so a sweep visits twice what filing lists and
@@ -149,7 +149,7 @@ def next_listing(
 
 
 class TouchIndex:
-    def __init__(self, touches: TableState[bytes]) -> None:
+    def __init__(self, touches: BytesTableState) -> None:
         self.touches = touches
         #: Newest touch time seen per partition: the event-time side of retention.
         self.watermarks: dict[int, int] = defaultdict(int)
@@ -183,7 +183,7 @@ class TouchIndex:
         # entry_key are inlined (tests/engine/test_touch_store.py holds it to them).
         horizon = HORIZON_MS
         rounding_of = _ROUNDING_BY_BYTE
-        put_raw = touches.put_raw
+        writes = touches.writes(partition)
         pack_time = _TIME.pack
         filed = 0
         for entry in entries:
@@ -197,7 +197,7 @@ class TouchIndex:
             if touch_time < 0:
                 touch_time = 0  # as the key holds it (the intake refuses such times, R3)
             raw_key = b"%s\x00%s%s" % (index_key, pack_time(touch_time), entry["touch_id"].encode())
-            put_raw(partition, raw_key, pack_time(received) + entry["touch"])
+            writes[raw_key] = pack_time(received) + entry["touch"]
             rounding = rounding_of[index_key[0]]
             if touch_time + kind_horizon < watermark:
                 received_due[-(-(received + kind_horizon) // rounding) * rounding].add(index_key)
@@ -226,11 +226,11 @@ class TouchIndex:
         listed by many envelopes is swept once per step."""
         cursor_slot = (partition, prefix)
         unwritten = self._unwritten[cursor_slot]
-        put_raw = self.touches.put_raw
+        writes = self.touches.writes(partition)
         for due_ms, keys in due.items():
             step = step_key(prefix, due_ms)
             for index_key in keys:
-                put_raw(partition, step + index_key, b"")
+                writes[step + index_key] = b""
             cursor = self.cursors.get(cursor_slot)
             if cursor is not None and step < cursor:  # due before where sweeps start now
                 self.cursors[cursor_slot] = step

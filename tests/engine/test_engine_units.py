@@ -295,6 +295,37 @@ def test_envelopes_are_cut_below_the_record_size_limit() -> None:
     assert list(encoded_chunks(big, encode)) == [encode(big)]  # an oversized entry goes alone
 
 
+def test_a_large_list_is_encoded_at_most_twice_and_once_with_a_size_hint() -> None:
+    from attrib.engine import wire
+    from attrib.engine.batching import MAX_ENVELOPE_BYTES, encoded_chunks
+
+    encoded_entries = 0
+
+    def encode(chunk: list[dict[str, object]]) -> bytes:
+        nonlocal encoded_entries
+        encoded_entries += len(chunk)
+        return wire.encode("CandidateBatch", {"answers": chunk})
+
+    entries = [
+        {"install_key": f"k{i}", "event_id": f"e{i}", "key": "i|a|x", "touches": [b"x" * 370] * 10}
+        for i in range(5_000)
+    ]
+    values = list(encoded_chunks(entries, encode))
+    assert all(len(v) <= MAX_ENVELOPE_BYTES for v in values)
+    assert encoded_entries <= 2 * len(entries)  # halving until it fit took 5 encodings
+    per_entry = sum(map(len, values)) / len(entries)
+    encoded_entries = 0
+    hinted = list(encoded_chunks(entries, encode, bytes_per_entry=per_entry))
+    assert encoded_entries == len(entries)
+    assert all(len(v) <= MAX_ENVELOPE_BYTES for v in hinted)
+    decoded = [a for v in hinted for a in wire.decode(v, "CandidateBatch")["answers"]]
+    assert [a["event_id"] for a in decoded] == [e["event_id"] for e in entries]
+    encoded_entries = 0  # a hint that is far too small costs one more encoding, not a wrong cut
+    tiny_hint = list(encoded_chunks(entries, encode, bytes_per_entry=1.0))
+    assert all(len(v) <= MAX_ENVELOPE_BYTES for v in tiny_hint)
+    assert encoded_entries <= 2 * len(entries)
+
+
 def test_due_queue_pops_at_most_the_limit() -> None:
     q = DueQueue()
     for i in range(10):

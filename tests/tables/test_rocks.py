@@ -1,4 +1,4 @@
-"""The tables' RocksDB options: ZSTD, 16 KiB blocks."""
+"""The tables' RocksDB options: ZSTD, 16 KiB blocks, 16 MiB memtables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from pathlib import Path
 
 from faust.stores.rocksdb import RocksDBOptions
 
-from attrib.tables.rocks import BLOCK_SIZE, CompactTable, CompressedRocksOptions
+from attrib.tables.rocks import (
+    BLOCK_SIZE,
+    WRITE_BUFFER_SIZE,
+    CompactTable,
+    CompressedRocksOptions,
+)
 
 UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile"
 
@@ -34,6 +39,7 @@ def test_stores_are_opened_with_zstd_and_larger_blocks(tmp_path: Path) -> None:
     text = next((tmp_path / "db").glob("OPTIONS-*")).read_text()
     assert "  compression=kZSTD" in text
     assert f"block_size={BLOCK_SIZE}" in text
+    assert f"  write_buffer_size={WRITE_BUFFER_SIZE}" in text
 
 
 def test_compressed_store_is_smaller_than_fausts_default(tmp_path: Path) -> None:
