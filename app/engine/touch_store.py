@@ -26,15 +26,18 @@ Layout of one partition's RocksDB (all keys bytes):
   of that step's touch times: an entry goes if its reception is a horizon old
   too, else the key is listed in the processing-time index at the step of the
   reception plus the horizon. There the sweep scans every entry of the key
-  and asks the same question of each (the event-time watermark lives in memory:
-  rebuilt lower after a restart, it may keep an entry by event time again, and
-  that entry is then listed in the event-time index). A touch filed
+  and asks the same question of each (the event-time watermark may be lower
+  than when the key was listed: recovery from the changelog rebuilds it from the
+  envelopes it files, and a store written before the watermark was kept starts
+  it at 0; such an entry is then listed in the event-time index). A touch filed
   when event time is already past its horizon (kept for its reception only)
   lists its key in the processing-time index at once. Either clock may jump (a
   catch-up, a history import): each index is read against its own clock, so a
   sweep costs what is due, not what is stored. Listing index keys, not entry
   keys, and steps of 1/24 of a horizon, not hours: the expiry index took 35 of
   the 113 bytes on disk per indexed touch of ``bench/engine.py``, now about 14.
+- ``0xff 'w|'`` → the partition's event-time watermark (:data:`WATERMARK_KEY`),
+  written with the batch that raises it, read back after a restart.
 """
 
 from __future__ import annotations
@@ -63,8 +66,13 @@ SWEEP_CHUNK = 128
 
 EVENT_DUE = b"\xffe|"
 PROCESSING_DUE = b"\xffp|"
-#: Every expiry-index key starts with this (index keys start with a letter).
+#: Every key of the index's own (expiry indexes, the watermark) starts with this
+#: (index keys start with a letter).
 EXPIRY_PREFIX = b"\xff"
+#: The partition's event-time watermark (8 bytes, big-endian). Not logged: recovery
+#: files the envelopes again and so rebuilds it. A restart that keeps the store reads
+#: it back, so event-time pruning does not wait for new touches to catch up.
+WATERMARK_KEY = b"\xffw|"
 #: Expiry keys are due on a grid of 1/24 of their kind's horizon (an hour for
 #: fingerprints, 30 hours for ids and referrers): the touches of one key due in
 #: the same step share one expiry key, and a touch outlives its horizon by at
@@ -148,11 +156,26 @@ def next_listing(
     return PROCESSING_DUE, due_step(kind, received + horizon)
 
 
+class StoredWatermarks(dict[int, int]):
+    """Newest touch time filed per partition, read from the store when first asked
+    (:data:`WATERMARK_KEY`; 0 for a store without one)."""
+
+    def __init__(self, touches: BytesTableState) -> None:
+        super().__init__()
+        self._touches = touches
+
+    def __missing__(self, partition: int) -> int:
+        raw = self._touches.get_raw(partition, WATERMARK_KEY)
+        value = int.from_bytes(raw, "big") if raw is not None and len(raw) == 8 else 0
+        self[partition] = value
+        return value
+
+
 class TouchIndex:
     def __init__(self, touches: BytesTableState) -> None:
         self.touches = touches
         #: Newest touch time seen per partition: the event-time side of retention.
-        self.watermarks: dict[int, int] = defaultdict(int)
+        self.watermarks: dict[int, int] = StoredWatermarks(touches)
         #: Per (partition, expiry prefix): every expiry key in the backend sorts after
         #: this one. A sweep starts here, not at the prefix: a RocksDB iterator steps
         #: over the tombstones of swept entries one by one until compaction drops them,
@@ -167,12 +190,15 @@ class TouchIndex:
     def file(self, partition: int, entries: list[dict[str, Any]], now_ms: int) -> int:
         """File index entries (``TouchIndexEntry`` dicts): one put each, none that
         retention would drop at once. Returns the number of entries filed."""
-        watermark = self.watermarks[partition]
+        touches = self.touches
+        writes = touches.writes(partition)
+        watermark = previous = self.watermarks[partition]
         for entry in entries:
             if entry["touch_time"] > watermark:
                 watermark = entry["touch_time"]
-        self.watermarks[partition] = watermark
-        touches = self.touches
+        if watermark > previous:
+            self.watermarks[partition] = watermark
+            writes[WATERMARK_KEY] = _TIME.pack(watermark)
         due: dict[int, set[bytes]] = defaultdict(set)
         # Kept only because it was received lately (a backfill, a late source): event
         # time is already past its horizon and only moves on, so it is listed for its
@@ -183,7 +209,6 @@ class TouchIndex:
         # entry_key are inlined (tests/engine/test_touch_store.py holds it to them).
         horizon = HORIZON_MS
         rounding_of = _ROUNDING_BY_BYTE
-        writes = touches.writes(partition)
         pack_time = _TIME.pack
         filed = 0
         for entry in entries:

@@ -22,6 +22,7 @@ from attrib.engine.touch_store import (
     DUE_ROUNDING_MS,
     EVENT_DUE,
     EXPIRY_PREFIX,
+    PROCESSING_DUE,
     TouchIndex,
     due_step,
     parse_entry_key,
@@ -247,7 +248,8 @@ def test_an_event_time_sweep_scans_the_entries_of_its_step_only() -> None:
     assert isinstance(backend, CountingBackend)
     step = DUE_ROUNDING_MS["i"]
     steps = {due_step("i", i * hour + HORIZON_MS["i"]) for i in range(60 * 24)}
-    assert len([k for k in backend.partitions[0] if k.startswith(EXPIRY_PREFIX)]) == len(steps)
+    listings = [k for k in backend.partitions[0] if k.startswith((EVENT_DUE, PROCESSING_DUE))]
+    assert len(listings) == len(steps)
     # Event time just past the third step: the touches of 0 to 90 h are past the horizon.
     index.watermarks[0] = 30 * DAY + 3 * step + 1
     backend.scanned = 0

@@ -125,3 +125,28 @@ def test_expiry_entries_of_the_previous_layout_are_swept() -> None:
         backend.write(partition, changes)
     assert deleted == 1
     assert [k for k in backend.partitions[0] if not k.startswith(EXPIRY_PREFIX)] == []
+
+
+def test_a_restart_that_keeps_the_store_reads_the_event_time_watermark_back() -> None:
+    # The watermark lived in memory only: a restart that kept the store started it at
+    # 0, and event-time pruning waited until new touches caught up with the old ones.
+    backend = MemoryBackend()
+    before = TouchIndex(TOUCHES.bind("touches", backend))
+    key = KEYS[1]  # an id key: 30-day horizon
+    old = {"key": key, "touch_id": "old", "touch_time": DAY, "touch": b"t", "received_time": DAY}
+    new = {**old, "touch_id": "new", "touch_time": 40 * DAY, "received_time": DAY}
+    before.file(0, [old], now_ms=NOW)
+    before.file(0, [new], now_ms=NOW)  # a later envelope: event time is past old's horizon
+    for partition, changes in before.touches.take_changes().items():
+        backend.write(partition, changes)
+
+    after = TouchIndex(TOUCHES.bind("touches", backend))  # the restarted worker
+    assert after.watermarks[0] == 40 * DAY
+    assert after.watermarks[1] == 0  # a partition it never filed
+    deleted, _ = after.sweep(0, NOW)  # no touch filed since the restart
+    assert deleted == 1
+    for partition, changes in after.touches.take_changes().items():
+        backend.write(partition, changes)
+    assert [k for k in backend.partitions[0] if not k.startswith(EXPIRY_PREFIX)] == [
+        entry_key(key.encode(), 40 * DAY, "new")
+    ]
