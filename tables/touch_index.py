@@ -95,3 +95,4 @@ touch_index = TouchIndex(touches)
 recovering = TouchIndex(TOUCHES.bind("touches", backend))
 recovering.watermarks = touch_index.watermarks
 recovering.cursors = touch_index.cursors  # what it files lowers where the live sweeps start
+recovering.next_due = touch_index.next_due  # and when they next have something to do

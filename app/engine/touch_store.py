@@ -89,6 +89,8 @@ SEPARATOR = b"\x00"
 _STEP_KEY = len(EVENT_DUE) + 8
 #: The latest touch time a key's range scan reaches (all of them).
 _LAST_TIME = 2**63 - 2
+#: A due step no clock reaches.
+_NEVER = 2**64
 #: First bytes of index keys (their kinds' letters).
 _KIND_BYTES = frozenset(ord(kind) for kind in HORIZON_MS)
 
@@ -186,6 +188,11 @@ class TouchIndex:
         #: and maybe not written yet (a min-heap): a sweep reads the backend only, so
         #: its cursor must not pass them.
         self._unwritten: dict[tuple[int, bytes], list[bytes]] = defaultdict(list)
+        #: Per (partition, expiry prefix): no expiry key is due before this step (the
+        #: last sweep stopped at it, and nothing listed since is earlier). A sweep whose
+        #: clock has not passed it returns without opening an iterator: most sweeps
+        #: find nothing due, and seeking cost 4-5% of the worker's samples.
+        self.next_due: dict[tuple[int, bytes], int] = {}
 
     def file(self, partition: int, entries: list[dict[str, Any]], now_ms: int) -> int:
         """File index entries (``TouchIndexEntry`` dicts): one put each, none that
@@ -259,6 +266,8 @@ class TouchIndex:
             cursor = self.cursors.get(cursor_slot)
             if cursor is not None and step < cursor:  # due before where sweeps start now
                 self.cursors[cursor_slot] = step
+            if due_ms < self.next_due.get(cursor_slot, 0):
+                self.next_due[cursor_slot] = due_ms
             heapq.heappush(unwritten, step + min(keys))
 
     def written(self) -> None:
@@ -292,9 +301,11 @@ class TouchIndex:
         now_ms: int,
         limit: int,
     ) -> tuple[int, int]:
+        cursor_slot = (partition, prefix)
+        if self.next_due.get(cursor_slot, 0) >= clock_ms:
+            return 0, 0  # nothing due yet (see ``next_due``)
         touches = self.touches
         deleted = 0
-        cursor_slot = (partition, prefix)
         unwritten = self._unwritten.get(cursor_slot)
         while unwritten and not touches.cached(partition, unwritten[0]):
             heapq.heappop(unwritten)  # written since: the cursor stayed before it
@@ -303,8 +314,17 @@ class TouchIndex:
             EVENT_DUE: defaultdict(set),
             PROCESSING_DUE: defaultdict(set),
         }
-        for raw in touches.keys_after(partition, self.cursors.get(cursor_slot, prefix), limit):
-            if not raw.startswith(prefix) or due_of(raw) >= clock_ms:
+        keys = touches.keys_after(partition, self.cursors.get(cursor_slot, prefix), limit)
+        # Where the next sweep has something to do: the first key not due, none when
+        # the index ends before it, unknown (0) when ``limit`` stopped the scan.
+        next_due = _NEVER if len(keys) < limit else 0
+        for raw in keys:
+            if not raw.startswith(prefix):
+                next_due = _NEVER
+                break
+            due = due_of(raw)
+            if due >= clock_ms:
+                next_due = due
                 break  # not due: a step is swept once its clock is past it (then every
                 # entry it covers is past its horizon on that clock, none exactly at it)
             swept_to = raw
@@ -332,6 +352,9 @@ class TouchIndex:
             if unwritten and unwritten[0] <= swept_to:
                 swept_to = step_start(unwritten[0])
             self.cursors[cursor_slot] = swept_to
+        if unwritten:  # listed in the write cache, which the scan does not see
+            next_due = min(next_due, due_of(unwritten[0]))
+        self.next_due[cursor_slot] = next_due
         for other, due in relist.items():
             if due:
                 self._list(partition, other, due)

@@ -258,6 +258,32 @@ def test_an_event_time_sweep_scans_the_entries_of_its_step_only() -> None:
     assert backend.scanned == deleted  # nothing read but what went
 
 
+def test_a_sweep_with_nothing_due_opens_no_iterator_until_its_clock_passes_the_next_step() -> None:
+    index = _index()
+    backend = index.touches.backend
+    assert isinstance(backend, CountingBackend)
+    step = DUE_ROUNDING_MS["i"]
+    index.file(0, [_entry(1, KEYS[1], 10 * step, 0)], now_ms=0)
+    _write(index)
+    index.written()
+    due = due_step("i", 10 * step + HORIZON_MS["i"])
+    index.sweep(0, now_ms=0)  # learns where each index's next due step is
+    backend.starts.clear()
+    for _ in range(5):  # an envelope's sweeps, with event time short of that step
+        assert index.sweep(0, now_ms=0) == (0, 0)
+    assert backend.starts == []
+    index.file(0, [_entry(2, KEYS[0], 10 * step, 0)], now_ms=0)  # an earlier step is listed
+    _write(index)
+    index.written()
+    index.watermarks[0] = due_step("p", 10 * step + HORIZON_MS["p"]) + 1
+    later = 400 * DAY  # both touches were received long before
+    assert index.sweep(0, now_ms=later)[0] == 1  # the fingerprint's step: swept at once
+    index.watermarks[0] = due + 1
+    assert index.sweep(0, now_ms=later)[0] == 1
+    _write(index)
+    assert _entries(index) == set()
+
+
 def test_a_touch_filed_in_the_batch_of_its_keys_sweep_is_swept_later() -> None:
     # Its key is listed at a step already written; in one batch, the touch lists the
     # key at that step again, a later touch moves event time past the step, and a
