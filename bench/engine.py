@@ -1142,6 +1142,15 @@ async def measure(
         )
         for topic, (total, count) in delays_after.items()
     }
+    # Envelopes each agent took in the steady phase: Faust's per-message cost is paid
+    # once per envelope, so fewer envelopes per input record is less of it.
+    hop_envelopes = {
+        topic.rsplit("-", 1)[-1] if topic.count("-") else topic: (
+            count - delays_before.get(topic, (0.0, 0.0))[1]
+        )
+        for topic, (_, count) in delays_after.items()
+    }
+    steady_inputs = sent + touches_sent
     hop_bound: list[float] = []
     durable_bound: list[float] = []
     if args.hop_bound:
@@ -1244,6 +1253,10 @@ async def measure(
     if hop_delays:
         waits = ", ".join(f"{t} {ms * 1000:,.0f}" for t, ms in sorted(hop_delays.items()))
         print(f"  mean wait of envelopes before their agent, ms: {waits}")
+        per_input = ", ".join(
+            f"{t} {n / max(1, steady_inputs):.3f}" for t, n in sorted(hop_envelopes.items())
+        )
+        print(f"  envelopes per steady input record: {per_input}")
     if args.latency_series:
         for second in sorted(by_second):
             values = by_second[second]

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Pause before sending again what Kafka did not acknowledge.
 RETRY_PAUSE_S = 1.0
+#: Pause before queueing again when librdkafka's queue had no room at all.
+QUEUE_FULL_PAUSE_S = 0.05
 
 
 class Sender(Protocol):
@@ -42,33 +44,37 @@ class KafkaSender:
     async def send_all(self, records: Sequence[OutRecord]) -> None:
         pending = list(records)
         while pending:
-            futures: list[asyncio.Future[int]] = []
-            sent: list[OutRecord] = []
             failed: list[OutRecord] = []
-            for record in pending:
+            produced: dict[str, int] = {}
+            acked: dict[tuple[int, int], tuple[Any, int]] = {}
+            start = 0
+            while start < len(pending):
+                chunk = pending[start:]
                 try:
-                    futures.append(
-                        self.producer.send(record.topic, record.key, record.value, record.partition)
+                    taken, reported, results = self.producer.send_each(
+                        [(r.topic, r.key, r.value, r.partition) for r in chunk]
                     )
-                    sent.append(record)
-                except QueueFull:
-                    # librdkafka's queue is full: wait for what is out, then go on.
-                    await asyncio.gather(*futures, return_exceptions=True)
-                    failed.append(record)
+                except QueueFull:  # librdkafka's queue is full of others' records
+                    await asyncio.sleep(QUEUE_FULL_PAUSE_S)
+                    continue
                 except ProduceFailed as exc:
                     log.warning("produce failed", extra={"fields": {"error": str(exc)}})
-                    failed.append(record)
-            results = await asyncio.gather(*futures, return_exceptions=True)
-            acked: dict[tuple[int, int], tuple[Any, int]] = {}
-            for record, result in zip(sent, results, strict=True):
-                if isinstance(result, BaseException):
-                    failed.append(record)
+                    failed.append(chunk[0])
+                    start += 1
                     continue
-                RECORDS_PRODUCED.labels(record.topic).inc()
-                if record.ack is not None and record.partition is not None:
-                    slot = (id(record.ack), record.partition)
-                    if slot not in acked or acked[slot][1] < result:
-                        acked[slot] = (record.ack, result)
+                await reported  # each record acknowledged or failed
+                for record, result in zip(chunk, results, strict=False):
+                    if not isinstance(result, int):
+                        failed.append(record)
+                        continue
+                    produced[record.topic] = produced.get(record.topic, 0) + 1
+                    if record.ack is not None and record.partition is not None:
+                        slot = (id(record.ack), record.partition)
+                        if slot not in acked or acked[slot][1] < result:
+                            acked[slot] = (record.ack, result)
+                start += taken
+            for topic, count in produced.items():
+                RECORDS_PRODUCED.labels(topic).inc(count)
             for (_, partition), (target, offset) in acked.items():
                 target.acknowledged(partition, offset)
             if failed:

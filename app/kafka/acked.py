@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from functools import partial
 from typing import Any, Final
 
@@ -151,6 +152,24 @@ class _AllAcked:
         self.left -= 1
         if self.left <= 0:
             future.set_result(None)
+
+
+class _EachAcked:
+    """The delivery reports of one :meth:`AckedProducer.send_each` call: each record's
+    offset or error in ``results``; ``future`` resolves once every record is reported."""
+
+    __slots__ = ("future", "left", "results")
+
+    def __init__(self, future: asyncio.Future[None], count: int) -> None:
+        self.future = future
+        self.left = count
+        self.results: list[int | ProduceFailed | None] = [None] * count
+
+    def report(self, index: int, error: KafkaError | None, message: Any) -> None:
+        self.results[index] = message.offset() if error is None else ProduceFailed(error)
+        self.left -= 1
+        if self.left <= 0 and not self.future.done():
+            self.future.set_result(None)
 
 
 #: ``(topic, key, value, partition or None)``: one record of :meth:`AckedProducer.send_many`.
@@ -277,6 +296,52 @@ class AckedProducer:
             if self._poll_timer is None:
                 self._poll_timer = loop.call_later(self._poll_interval_s, self._poll)
         return future
+
+    def send_each(
+        self, records: Sequence[Record]
+    ) -> tuple[int, asyncio.Future[None], list[int | ProduceFailed | None]]:
+        """Queue ``records`` in order, as many as librdkafka's queue takes: returns how
+        many it took, a future that resolves once each of those is reported, and
+        their results (the offset, or the :class:`ProduceFailed` of that record),
+        filled in by then.
+
+        What :meth:`send` gives per record, for one future and no ``gather``: the
+        engine ends every batch with a call of this (its outputs, then its changelog).
+        Raises :class:`QueueFull` (nothing was queued: wait, then call again) or
+        :class:`ProduceFailed` when the first record cannot be queued.
+        """
+        loop = self._loop
+        assert loop is not None, "start() the producer first"
+        future: asyncio.Future[None] = loop.create_future()
+        acked = _EachAcked(future, len(records))
+        report = acked.report
+        produce = self._producer.produce
+        taken = 0
+        try:
+            for topic, key, value, partition in records:
+                on_delivery = partial(report, taken)
+                if partition is None:
+                    produce(topic, value, key, on_delivery=on_delivery)
+                else:
+                    produce(topic, value, key, partition=partition, on_delivery=on_delivery)
+                taken += 1
+        except BufferError:
+            if not taken:
+                raise QueueFull("the producer's local queue is full") from None
+            # else the caller sends the rest once these are reported
+        except KafkaException as exc:
+            if not taken:
+                raise ProduceFailed(exc.args[0]) from None
+        finally:
+            self._producer.poll(0)
+            if self._poll_timer is None:
+                self._poll_timer = loop.call_later(self._poll_interval_s, self._poll)
+        if taken < len(records):
+            acked.left -= len(records) - taken
+            del acked.results[taken:]
+            if acked.left <= 0 and not future.done():
+                future.set_result(None)
+        return taken, future, acked.results
 
     def __len__(self) -> int:
         """Records queued, in flight or not yet reported, plus librdkafka events

@@ -336,3 +336,28 @@ async def test_send_many_fails_when_one_record_is_not_acknowledged(
         assert failed.value.timed_out
     finally:
         assert await producer.stop(1) == 0
+
+
+@pytest.mark.integration
+async def test_send_each_reports_every_records_offset_or_its_own_failure(
+    isolated_settings: Settings, topic: str
+) -> None:
+    producer = acked_producer(isolated_settings, timeout_s=1.0)
+    await producer.start(10)
+    try:
+        missing = isolated_settings.topic("missing")
+        records = [(topic, b"k%d" % i, b"each-%d" % i, 0) for i in range(50)]
+        records.insert(7, (missing, b"k", b"v", None))
+        taken, reported, results = producer.send_each(records)
+        assert taken == len(records)
+        await asyncio.wait_for(reported, 10)
+        assert isinstance(results[7], ProduceFailed)
+        assert results[7].timed_out
+        offsets = results[:7] + results[8:]
+        assert all(isinstance(o, int) for o in offsets)
+        assert offsets == sorted(offsets)  # one partition: in the order sent
+        assert len(set(offsets)) == len(offsets)
+    finally:
+        assert await producer.stop(1) == 0
+    landed = await read_all(isolated_settings, topic, 50)
+    assert sorted(landed) == sorted((0, b"k%d" % i, b"each-%d" % i) for i in range(50))
