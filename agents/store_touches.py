@@ -1,6 +1,6 @@
 """Agent ``store-touches``: keep the touch index (table ``touches``).
 
-Consumes ``TouchIndexBatch`` envelopes of ``touch-index``; each holds entries
+Consumes the envelopes of ``touch-index`` (:mod:`attrib.engine.index_envelope`); each holds entries
 of one partition, and every key is read and written once per envelope
 (:meth:`attrib.engine.touch_store.TouchIndex.file`). The envelope itself is
 the changelog record (tables/touch_index.py says why). Each envelope also
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from attrib import channels
 from attrib.agents.wiring import index_progress
-from attrib.engine import wire
+from attrib.engine import index_envelope
 from attrib.engine.clock import wall_ms
 from attrib.engine.metrics import (
     INDEX_KEYS_SWEPT,
@@ -47,7 +47,7 @@ async def store_touches(stream) -> None:  # type: ignore[no-untyped-def]
         for event in events:
             observe_delay(event.message)
             partition = event.message.partition
-            entries = wire.decode(event.message.value, "TouchIndexBatch")["entries"]
+            entries = index_envelope.decode(event.message.value)
             if not entries:
                 continue  # a sweep request of an older version: the timer sweeps now
             RECORDS_CONSUMED.labels(event.message.topic).inc(len(entries))

@@ -8,7 +8,7 @@ Kafka's partitioner gives the index key.
 
 Its changelog is not one record per key: a touch is filed under about three
 keys, and a record per key and touch was most of what the engine produced.
-The changelog holds the ``TouchIndexBatch`` envelopes themselves, one record
+The changelog holds the touch-index envelopes themselves, one record
 per envelope, and recovery files them again with the same function
 (:meth:`attrib.engine.touch_store.TouchIndex.file`), so a recovered index
 equals the written one up to what retention has dropped meanwhile. Sweeps
@@ -25,9 +25,10 @@ from typing import Any
 
 from faust.types import TP
 
-from attrib.engine import wire
+from attrib.engine import index_envelope
 from attrib.engine.clock import wall_ms
 from attrib.engine.index import HORIZON_MS
+from attrib.engine.index_envelope import IndexEntry
 from attrib.engine.touch_store import TouchIndex
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.rocks import CompactTable
@@ -43,14 +44,13 @@ class TouchIndexTable(CompactTable):
     """A Faust table whose changelog records are touch-index envelopes."""
 
     def apply_changelog_batch(self, batch: Iterable[Any]) -> None:
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        grouped: dict[int, list[IndexEntry]] = defaultdict(list)
         offsets: dict[TP, int] = {}
         for event in batch:
             message = event.message
             offsets[message.tp] = max(message.offset, offsets.get(message.tp, -1))
             if message.value:
-                envelope = wire.decode(message.value, "TouchIndexBatch")
-                grouped[message.partition].extend(envelope["entries"])
+                grouped[message.partition].extend(index_envelope.decode(message.value))
         now_ms = wall_ms()
         for partition, entries in grouped.items():
             recovering.file(partition, entries, now_ms)

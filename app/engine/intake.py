@@ -8,8 +8,9 @@ hands each batch to :func:`route`:
   configuration names (``unknown_app``, R22) — both judged by
   :mod:`attrib.admission`, which the ClickHouse sink shares — and an in-app
   event with bad money (``invalid_event``);
-- a touch becomes one entry per index key, in ``TouchIndexBatch`` envelopes
-  on ``touch-index`` (each to its key's partition);
+- a touch becomes one entry per index key, in ``TouchIndexPack`` envelopes
+  (:mod:`attrib.engine.index_envelope`) on ``touch-index`` (each to its key's
+  partition);
 - an install, session or event becomes a ``DeviceInputBatch`` entry on
   ``device-inputs``, on the partition of its device (``app_id|device_key``).
 
@@ -30,8 +31,10 @@ from attrib.avro import codec
 from attrib.avro.codec import AvroDecodeError
 from attrib.config import AppConfig
 from attrib.deadletter import dead_letter_record
+from attrib.engine import index_envelope
 from attrib.engine.activity import event_problem
 from attrib.engine.convert import touch_record_index_keys
+from attrib.engine.index_envelope import IndexEntry
 from attrib.engine.outbox import Outbox
 from attrib.engine.partitioning import partition_for
 from attrib.engine.stored_touch import strip
@@ -94,7 +97,7 @@ def route(
     by_kind: dict[str, list[InputRecord]] = defaultdict(list)
     for record in records:
         by_kind[kinds[record.topic]].append(record)
-    index: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    index: dict[int, list[IndexEntry]] = defaultdict(list)
     device: dict[int, list[dict[str, Any]]] = defaultdict(list)
     partitions = topics.partitions
 
@@ -135,15 +138,11 @@ def route(
                 received = value["received_time"] or now_ms
                 touch_id, touch_time = value["touch_id"], value["touch_time"]
                 stored = strip(record.value, touch_id, touch_time, received)
+                touch_key = touch_id.encode()
                 for key in touch_record_index_keys(value):
-                    index[partition_for(key.encode(), partitions)].append(
-                        {
-                            "key": key,
-                            "touch_id": touch_id,
-                            "touch_time": touch_time,
-                            "touch": stored,
-                            "received_time": received,
-                        }
+                    index_key = key.encode()
+                    index[partition_for(index_key, partitions)].append(
+                        (index_key, touch_key, touch_time, stored, received)
                     )
             else:
                 counts.device_inputs += 1
@@ -154,6 +153,8 @@ def route(
                 device[partition].append(
                     {"kind": kind, "value": record.value, "arrived_ms": now_ms}
                 )
-    outbox.envelopes(topics.touch_index, "TouchIndexBatch", "entries", dict(index))
+    outbox.encoded_envelopes(
+        topics.touch_index, index_envelope.RECORD, dict(index), index_envelope.encode
+    )
     outbox.envelopes(topics.device_inputs, "DeviceInputBatch", "inputs", dict(device))
     return counts

@@ -10,11 +10,14 @@ the processors without a broker (``tests/engine/driver.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from attrib.engine import wire
 from attrib.engine.batching import encoded_chunks
+
+T = TypeVar("T")
 
 #: Encoded bytes per entry of each envelope record, as last seen: a list of entries
 #: too large for one envelope is cut before it is encoded (``encoded_chunks``).
@@ -55,15 +58,25 @@ class Outbox:
     ) -> int:
         """Add ``grouped`` entries as ``record`` envelopes (entries under ``field_name``),
         one or more per partition, each below the envelope size bound. Returns how many."""
+        return self.encoded_envelopes(
+            topic, record, grouped, lambda chunk: wire.encode(record, {field_name: chunk, **extra})
+        )
+
+    def encoded_envelopes(
+        self,
+        topic: str,
+        record: str,
+        grouped: dict[int, list[T]],
+        encode: Callable[[list[T]], bytes],
+    ) -> int:
+        """Add ``grouped`` entries as envelopes ``encode`` writes (``record`` names them for
+        the size last seen), one or more per partition, each below the envelope size
+        bound. Returns how many."""
         added = 0
         per_entry = _BYTES_PER_ENTRY.get(record, 0.0)
         for partition, entries in grouped.items():
             size = 0
-            for value in encoded_chunks(
-                entries,
-                lambda chunk: wire.encode(record, {field_name: chunk, **extra}),
-                bytes_per_entry=per_entry,
-            ):
+            for value in encoded_chunks(entries, encode, bytes_per_entry=per_entry):
                 self.add(topic, None, value, partition)
                 size += len(value)
                 added += 1

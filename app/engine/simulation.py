@@ -24,7 +24,7 @@ from typing import Any
 
 from attrib.avro import codec
 from attrib.config import AppConfig
-from attrib.engine import wire
+from attrib.engine import index_envelope, wire
 from attrib.engine.clock import ManualClock
 from attrib.engine.device_partition import DevicePartition, DeviceTables
 from attrib.engine.device_retention import DeviceRetention
@@ -205,7 +205,7 @@ class EngineSimulation:
             now = self.clock()
             out = Outbox()
             if record.topic == topics.touch_index:
-                entries = wire.decode(value, "TouchIndexBatch")["entries"]
+                entries = index_envelope.decode(value)
                 self.index.file_and_sweep(partition, entries, now)
             elif record.topic == topics.touch_lookup:
                 lookups = wire.decode(value, "LookupBatch")["lookups"]

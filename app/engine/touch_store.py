@@ -50,6 +50,7 @@ from typing import Any
 from attrib.engine import touch_lists
 from attrib.engine.batching import by_partition
 from attrib.engine.index import HORIZON_MS, MAX_TOUCHES_PER_KEY
+from attrib.engine.index_envelope import IndexEntry
 from attrib.engine.outbox import Outbox
 from attrib.engine.stored_touch import restore
 from attrib.engine.topics import EngineTopics
@@ -83,6 +84,7 @@ DUE_ROUNDING_MS: dict[str, int] = {
 }
 #: The same by the first byte of an index key (the kind's letter).
 _ROUNDING_BY_BYTE: dict[int, int] = {ord(k): v for k, v in DUE_ROUNDING_MS.items()}
+_HORIZON_BY_BYTE: dict[int, int] = {ord(k): v for k, v in HORIZON_MS.items()}
 SEPARATOR = b"\x00"
 
 #: Length of an expiry key's prefix and due step.
@@ -194,15 +196,15 @@ class TouchIndex:
         #: find nothing due, and seeking cost 4-5% of the worker's samples.
         self.next_due: dict[tuple[int, bytes], int] = {}
 
-    def file(self, partition: int, entries: list[dict[str, Any]], now_ms: int) -> int:
-        """File index entries (``TouchIndexEntry`` dicts): one put each, none that
-        retention would drop at once. Returns the number of entries filed."""
+    def file(self, partition: int, entries: list[IndexEntry], now_ms: int) -> int:
+        """File index entries (:mod:`attrib.engine.index_envelope`): one put each, none
+        that retention would drop at once. Returns the number of entries filed."""
         touches = self.touches
         writes = touches.writes(partition)
         watermark = previous = self.watermarks[partition]
         for entry in entries:
-            if entry["touch_time"] > watermark:
-                watermark = entry["touch_time"]
+            if entry[2] > watermark:
+                watermark = entry[2]
         if watermark > previous:
             self.watermarks[partition] = watermark
             writes[WATERMARK_KEY] = _TIME.pack(watermark)
@@ -214,23 +216,23 @@ class TouchIndex:
         received_due: dict[int, set[bytes]] = defaultdict(set)
         # The loop is the engine's hottest per-entry code: touch_lists.keeps and
         # entry_key are inlined (tests/engine/test_touch_store.py holds it to them).
-        horizon = HORIZON_MS
+        horizon_of = _HORIZON_BY_BYTE
         rounding_of = _ROUNDING_BY_BYTE
         pack_time = _TIME.pack
         filed = 0
-        for entry in entries:
-            key = entry["key"]
-            touch_time = entry["touch_time"]
-            received = entry.get("received_time") or touch_time
-            kind_horizon = horizon[key[0]]
+        for index_key, touch_id, touch_time, touch, received in entries:
+            if not received:
+                received = touch_time
+            kind = index_key[0]
+            kind_horizon = horizon_of[kind]
             if touch_time < watermark - kind_horizon and received < now_ms - kind_horizon:
                 continue  # touch_lists.keeps: past its horizon in event time and since received
-            index_key = key.encode()
             if touch_time < 0:
                 touch_time = 0  # as the key holds it (the intake refuses such times, R3)
-            raw_key = b"%s\x00%s%s" % (index_key, pack_time(touch_time), entry["touch_id"].encode())
-            writes[raw_key] = pack_time(received) + entry["touch"]
-            rounding = rounding_of[index_key[0]]
+            writes[b"%s\x00%s%s" % (index_key, pack_time(touch_time), touch_id)] = (
+                pack_time(received) + touch
+            )
+            rounding = rounding_of[kind]
             if touch_time + kind_horizon < watermark:
                 received_due[-(-(received + kind_horizon) // rounding) * rounding].add(index_key)
             else:
@@ -242,7 +244,7 @@ class TouchIndex:
         return filed
 
     def file_and_sweep(
-        self, partition: int, entries: list[dict[str, Any]], now_ms: int
+        self, partition: int, entries: list[IndexEntry], now_ms: int
     ) -> tuple[int, int]:
         """File an envelope's entries, then sweep what may be due: at most twice the
         expiry keys they listed, so sweeping keeps up with filing (``store-touches``

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,29 @@ def decode_or_none(data: bytes | None, name: str) -> dict[str, Any] | None:
         return None
 
 
+def decode_named(data: bytes, names: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
+    """``(record name, record)`` of an internal record that is one of ``names`` (an
+    envelope written by this version or the one before); ``None``, logged and
+    counted as the first of ``names``, when it is unreadable or another record."""
+    try:
+        name, record = internal_codec().decode_named(data)
+    except AvroDecodeError as exc:
+        _unreadable(names[0], exc)
+        return None
+    if name not in names:
+        unreadable(names[0], f"a {name}")
+        return None
+    return name, record
+
+
 def _unreadable(name: str, exc: AvroDecodeError) -> None:
+    unreadable(name, exc.reason)
+
+
+def unreadable(name: str, reason: str) -> None:
+    """Count and log an internal record that is skipped because it cannot be read."""
     UNREADABLE.labels(name).inc()
     log.error(
         "unreadable internal record skipped",
-        extra={"fields": {"record": name, "reason": exc.reason}},
+        extra={"fields": {"record": name, "reason": reason}},
     )

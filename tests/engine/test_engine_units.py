@@ -16,6 +16,7 @@ from attrib.engine.convert import (
     touch_record_index_keys,
 )
 from attrib.engine.index import MAX_TOUCHES_PER_KEY, install_lookup_keys, touch_index_keys
+from attrib.engine.index_envelope import IndexEntry, index_entry
 from attrib.engine.partitioning import partition_for
 from attrib.engine.scheduler import DueQueue
 from attrib.engine.touch_store import EVENT_DUE, PROCESSING_DUE, TouchIndex
@@ -73,14 +74,8 @@ def _index() -> TouchIndex:
     return TouchIndex(TOUCHES.bind("touches", MemoryBackend()))
 
 
-def _entry(key: str, touch_id: str, at: int, received: int | None = None) -> dict:
-    return {
-        "key": key,
-        "touch_id": touch_id,
-        "touch_time": at,
-        "touch": touch_id.encode(),
-        "received_time": at if received is None else received,
-    }
+def _entry(key: str, touch_id: str, at: int, received: int | None = None) -> IndexEntry:
+    return index_entry(key, touch_id, at, touch_id.encode(), at if received is None else received)
 
 
 def _commit(index: TouchIndex) -> None:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attrib.avro import codec
+from attrib.engine.index_envelope import from_record
 from attrib.engine.stored_touch import STRIPPABLE, STRIPPED, restore, strip
 from attrib.engine.touch_store import TouchIndex
 from attrib.tables.state import MemoryBackend
@@ -93,7 +94,7 @@ def test_a_lookup_answers_the_record_the_collector_wrote() -> None:
         "touch": stored,
         "received_time": 6_000,
     }
-    index.file(0, [entry], now_ms=6_000)
+    index.file(0, [from_record(entry)], now_ms=6_000)
     for partition, changes in index.touches.take_changes().items():
         index.touches.backend.write(partition, changes)
     assert index.candidates(0, key, install_time=7_000) == [raw]

@@ -11,13 +11,12 @@ cursor, while a sweep runs).
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attrib.engine import touch_lists
 from attrib.engine.index import HORIZON_MS
+from attrib.engine.index_envelope import IndexEntry, index_entry
 from attrib.engine.touch_store import (
     DUE_ROUNDING_MS,
     EVENT_DUE,
@@ -65,14 +64,8 @@ def _entries(index: TouchIndex) -> set[bytes]:
     return {k for k in backend.partitions.get(0, {}) if not k.startswith(EXPIRY_PREFIX)}
 
 
-def _entry(n: int, key: str, at: int, received: int) -> dict[str, Any]:
-    return {
-        "key": key,
-        "touch_id": f"t{n}",
-        "touch_time": at,
-        "touch": b"x",
-        "received_time": received,
-    }
+def _entry(n: int, key: str, at: int, received: int) -> IndexEntry:
+    return index_entry(key, f"t{n}", at, b"x", received)
 
 
 _ops = st.lists(

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attrib.engine import touch_lists
+from attrib.engine.index_envelope import from_record
 from attrib.engine.touch_store import EXPIRY_PREFIX, TouchIndex, entry_key
 from attrib.tables.state import MemoryBackend
 from attrib.tables.values import TOUCHES
@@ -45,7 +46,7 @@ entries = st.lists(
 def test_file_puts_exactly_what_retention_keeps(batch: list[dict[str, Any]], mark: int) -> None:
     index = TouchIndex(TOUCHES.bind("touches", MemoryBackend()))
     index.watermarks[0] = mark
-    filed = index.file(0, batch, NOW)
+    filed = index.file(0, [from_record(e) for e in batch], NOW)
     watermark = max([mark] + [e["touch_time"] for e in batch])
     expected: dict[bytes, bytes] = {}
     kept = 0
@@ -81,7 +82,7 @@ def test_file_keeps_a_touch_exactly_at_its_horizon_and_drops_one_ms_older() -> N
             "received_time": 1,
         },
     ]
-    assert index.file(0, batch, NOW) == 1
+    assert index.file(0, [from_record(e) for e in batch], NOW) == 1
     stored = index.touches.take_changes()[0]
     assert entry_key(key.encode(), edge, "at") in stored
     assert entry_key(key.encode(), edge - 1, "before") not in stored
@@ -135,8 +136,10 @@ def test_a_restart_that_keeps_the_store_reads_the_event_time_watermark_back() ->
     key = KEYS[1]  # an id key: 30-day horizon
     old = {"key": key, "touch_id": "old", "touch_time": DAY, "touch": b"t", "received_time": DAY}
     new = {**old, "touch_id": "new", "touch_time": 40 * DAY, "received_time": DAY}
-    before.file(0, [old], now_ms=NOW)
-    before.file(0, [new], now_ms=NOW)  # a later envelope: event time is past old's horizon
+    before.file(0, [from_record(old)], now_ms=NOW)
+    before.file(
+        0, [from_record(new)], now_ms=NOW
+    )  # a later envelope: event time is past old's horizon
     for partition, changes in before.touches.take_changes().items():
         backend.write(partition, changes)
 
