@@ -86,6 +86,7 @@ class Intake(Service):
                 configs=app_configs.get,
                 now_ms=wall_ms(),
                 outbox=outbox,
+                envelope=settings.touch_index_envelope,
             )
             commit = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
             self.positions.update(commit)

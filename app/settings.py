@@ -123,6 +123,10 @@ class Settings:
     event_hold: str = "10m"
     # How often each touch-index partition is swept by a timer (writes sweep too).
     index_sweep_interval_s: float = 5.0
+    # How the intake writes touch-index envelopes: "packed" (TouchIndexPack), or
+    # "records" (TouchIndexBatch, what workers before 2026-12-06 read) while a rolling
+    # upgrade from such a version is under way (docs/operations.md, Upgrade).
+    touch_index_envelope: str = "packed"
     # A device (and its conversion data) untouched this long, in processing time and
     # in event time, is forgotten: the longest re-attribution window (730d) plus the
     # longest inactivity period (30d) by default.
@@ -245,6 +249,8 @@ class Settings:
                 raise SettingsError(f"ATTRIB_{name.upper()}: must be at least {low // 1000}s")
         if not 0.05 <= self.index_sweep_interval_s <= 3600:
             raise SettingsError("ATTRIB_INDEX_SWEEP_INTERVAL_S: must be between 0.05 and 3600")
+        if self.touch_index_envelope not in ("packed", "records"):
+            raise SettingsError("ATTRIB_TOUCH_INDEX_ENVELOPE: must be packed or records")
         try:
             delays = self.delivery_retry_delays_ms
         except ValueError as exc:

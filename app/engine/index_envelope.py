@@ -87,6 +87,31 @@ def encode(entries: list[IndexEntry]) -> bytes:
     return wire.encode(RECORD, {"entries": pack(entries)})
 
 
+def encode_records(entries: list[IndexEntry]) -> bytes:
+    """A ``TouchIndexBatch`` envelope of ``entries``: what workers before
+    ``TouchIndexPack`` read (``ATTRIB_TOUCH_INDEX_ENVELOPE=records``, for the time a
+    rolling upgrade from such a version runs old and new workers side by side)."""
+    return wire.encode(
+        "TouchIndexBatch",
+        {
+            "entries": [
+                {
+                    "key": key.decode(),
+                    "touch_id": touch_id.decode(),
+                    "touch_time": touch_time,
+                    "touch": touch,
+                    "received_time": received,
+                }
+                for key, touch_id, touch_time, touch, received in entries
+            ]
+        },
+    )
+
+
+#: Envelope writers by ``ATTRIB_TOUCH_INDEX_ENVELOPE``.
+ENCODERS = {"packed": (RECORD, encode), "records": ("TouchIndexBatch", encode_records)}
+
+
 def decode(value: bytes) -> list[IndexEntry]:
     """The entries of an envelope, of either record; an unreadable one is counted,
     logged and read as empty (:func:`attrib.engine.wire.decode`): one bad envelope

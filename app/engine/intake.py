@@ -86,8 +86,10 @@ def route(
     configs: Callable[[str], AppConfig | None],
     now_ms: int,
     outbox: Outbox,
+    envelope: str = "packed",
 ) -> IntakeCounts:
-    """Check and route ``records`` (any mix of input topics) into ``outbox``."""
+    """Check and route ``records`` (any mix of input topics) into ``outbox``; touch-index
+    envelopes are written as ``envelope`` says (``ATTRIB_TOUCH_INDEX_ENVELOPE``)."""
     kinds = kind_of_topic(topics)
 
     def known_app(app_id: str) -> bool:
@@ -153,8 +155,7 @@ def route(
                 device[partition].append(
                     {"kind": kind, "value": record.value, "arrived_ms": now_ms}
                 )
-    outbox.encoded_envelopes(
-        topics.touch_index, index_envelope.RECORD, dict(index), index_envelope.encode
-    )
+    record, encode = index_envelope.ENCODERS[envelope]
+    outbox.encoded_envelopes(topics.touch_index, record, dict(index), encode)
     outbox.envelopes(topics.device_inputs, "DeviceInputBatch", "inputs", dict(device))
     return counts

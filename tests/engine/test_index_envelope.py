@@ -51,3 +51,52 @@ def test_a_cut_or_foreign_envelope_reads_as_empty_and_is_counted() -> None:
         before = unreadable()
         assert index_envelope.decode(value) == []
         assert unreadable() == before + 1
+
+
+def test_the_intake_writes_the_envelope_the_setting_names_with_the_same_entries() -> None:
+    # "records" is for a rolling upgrade: workers of the release before read only those.
+    import uuid
+
+    from attrib.avro import codec
+    from attrib.config import validate_app_config
+    from attrib.engine.intake import InputRecord, route
+    from attrib.engine.outbox import Outbox
+    from attrib.engine.simulation import driver_topics
+    from tests.engine.harness import touch_record
+
+    app = "com.example.envelope"
+    config = validate_app_config(
+        app, {"platform": "android", "store_url": "https://play.google.com/store/apps/details?id=x"}
+    )
+    now = 1_780_000_000_000
+    topics = driver_topics(4)
+    records = [
+        InputRecord(
+            "clicks",
+            0,
+            n,
+            None,
+            codec.encode(
+                "Touch",
+                touch_record(app, touch_time=now - n, ids={"advertising_id": str(uuid.uuid4())}),
+            ),
+        )
+        for n in range(30)
+    ]
+    written: dict[str, list[tuple[int | None, list[IndexEntry]]]] = {}
+    for envelope in ("packed", "records"):
+        outbox = Outbox()
+        route(
+            records,
+            topics=topics,
+            configs=lambda _: config,
+            now_ms=now,
+            outbox=outbox,
+            envelope=envelope,
+        )
+        values = outbox.by_topic(topics.touch_index)
+        names = {wire.internal_codec().decode_named(r.value)[0] for r in values}
+        assert names == {"TouchIndexPack" if envelope == "packed" else "TouchIndexBatch"}
+        written[envelope] = [(r.partition, index_envelope.decode(r.value)) for r in values]
+    assert written["packed"] == written["records"]
+    assert sum(len(entries) for _, entries in written["packed"]) >= 60  # id, referrer, ip

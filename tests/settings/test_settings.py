@@ -41,6 +41,7 @@ def test_secrets_do_not_leak_in_repr() -> None:
         ({"ATTRIB_TRUSTED_PROXY_CIDRS": "10.0.0.0/33"}, "ATTRIB_TRUSTED_PROXY_CIDRS"),
         ({"ATTRIB_TOPIC_PARTITIONS": "many"}, "ATTRIB_TOPIC_PARTITIONS"),
         ({"ATTRIB_TOPIC_PARTITIONS": "0"}, "ATTRIB_TOPIC_PARTITIONS"),
+        ({"ATTRIB_TOUCH_INDEX_ENVELOPE": "avro"}, "ATTRIB_TOUCH_INDEX_ENVELOPE"),
     ],
 )
 def test_bad_settings_are_named(env: dict[str, str], named: str) -> None:

@@ -154,6 +154,8 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ .Values.settings.brokerUnreachableGrace | quote }}
 - name: ATTRIB_TABLE_STANDBY_REPLICAS
   value: {{ .Values.settings.tableStandbyReplicas | quote }}
+- name: ATTRIB_TOUCH_INDEX_ENVELOPE
+  value: {{ .Values.settings.touchIndexEnvelope | quote }}
 - name: ATTRIB_WORKER_URL
   value: {{ printf "http://%s:%d" (include "attrib.component" (dict "root" . "component" "worker")) (int .Values.worker.port) | quote }}
 - name: ATTRIB_WORKER_SINK
