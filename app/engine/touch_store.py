@@ -368,8 +368,9 @@ class TouchIndex:
         """The entries an expiry key may have to let go: in the event-time index, the
         key's entries of that step's touch times; in the processing-time index, all
         the key's entries (those it was listed for were past their horizon in event
-        time then, but the watermark lives in memory and a restart rebuilds it lower,
-        so some may be inside it again and need an event-time listing)."""
+        time then, but the watermark may be lower now: recovery from the changelog
+        rebuilds it from what it files, so some may be inside it again and need an
+        event-time listing)."""
         if prefix != EVENT_DUE:
             return self._stored(partition, index_key, 0, _LAST_TIME)
         kind = chr(index_key[0])
@@ -401,12 +402,12 @@ class TouchIndex:
         if newest < 0 or newest < oldest:
             return []
         prefix = index_key + SEPARATOR
-        found = self.touches.backend.range(
+        touches = self.touches
+        found = touches.backend.range(
             partition,
             prefix + max(0, oldest).to_bytes(8, "big"),
             prefix + (newest + 1).to_bytes(8, "big"),
         )
-        touches = self.touches
         stored = []
         for raw_key, value in found:
             if touches.cached(partition, raw_key):

@@ -33,7 +33,6 @@ EMPTY: dict[str, dict[str, Any]] = {
     "PendingInstalls": {"installs": []},
     "TouchList": {"entries": []},
     "WaitingEvents": {"events": []},
-    "TouchIndexBatch": {"entries": [], "sweep": False},
     "LookupBatch": {"lookups": []},
     "CandidateBatch": {"answers": []},
 }
@@ -58,7 +57,7 @@ def decode(data: bytes, name: str) -> dict[str, Any]:
     except AvroDecodeError as exc:
         if name not in EMPTY:
             raise
-        _unreadable(name, exc)
+        unreadable(name, exc.reason)
         return copy.deepcopy(EMPTY[name])
 
 
@@ -69,7 +68,7 @@ def decode_or_none(data: bytes | None, name: str) -> dict[str, Any] | None:
     try:
         return internal_codec().decode(data, expect=name)
     except AvroDecodeError as exc:
-        _unreadable(name, exc)
+        unreadable(name, exc.reason)
         return None
 
 
@@ -80,16 +79,12 @@ def decode_named(data: bytes, names: Sequence[str]) -> tuple[str, dict[str, Any]
     try:
         name, record = internal_codec().decode_named(data)
     except AvroDecodeError as exc:
-        _unreadable(names[0], exc)
+        unreadable(names[0], exc.reason)
         return None
     if name not in names:
         unreadable(names[0], f"a {name}")
         return None
     return name, record
-
-
-def _unreadable(name: str, exc: AvroDecodeError) -> None:
-    unreadable(name, exc.reason)
 
 
 def unreadable(name: str, reason: str) -> None:

@@ -28,7 +28,13 @@ from .schema_values import values_of
 #: Values the workers decode once per input record or envelope: these must be generated.
 HOT = {
     "public": ["Touch", "Install", "Session", "InAppEvent", "Attribution"],
-    "internal": ["TouchIndexBatch", "DeviceInputBatch", "LookupBatch", "CandidateBatch"],
+    "internal": [
+        "TouchIndexPack",
+        "TouchIndexBatch",
+        "DeviceInputBatch",
+        "LookupBatch",
+        "CandidateBatch",
+    ],
 }
 CODECS = {"public": default_codec, "internal": internal_codec}
 
