@@ -1135,21 +1135,18 @@ async def measure(
             latencies.append(a["decided_time"] - a["received_time"])
             by_second.setdefault(a["received_time"] // 1000, []).append(latencies[-1])
     delays_after = worker.envelope_delays()
-    hop_delays = {
-        topic.rsplit("-", 1)[-1] if topic.count("-") else topic: (
-            (total - delays_before.get(topic, (0.0, 0.0))[0])
-            / max(1.0, count - delays_before.get(topic, (0.0, 0.0))[1])
+    # Per internal topic (its last name part), the steady phase's total wait of envelopes
+    # before their agent and how many envelopes the agent took: Faust's per-message cost
+    # is paid once per envelope, so fewer envelopes per input record is less of it.
+    steady_delays = {
+        topic.rsplit("-", 1)[-1]: (
+            total - delays_before.get(topic, (0.0, 0.0))[0],
+            count - delays_before.get(topic, (0.0, 0.0))[1],
         )
         for topic, (total, count) in delays_after.items()
     }
-    # Envelopes each agent took in the steady phase: Faust's per-message cost is paid
-    # once per envelope, so fewer envelopes per input record is less of it.
-    hop_envelopes = {
-        topic.rsplit("-", 1)[-1] if topic.count("-") else topic: (
-            count - delays_before.get(topic, (0.0, 0.0))[1]
-        )
-        for topic, (_, count) in delays_after.items()
-    }
+    hop_delays = {t: total / max(1.0, n) for t, (total, n) in steady_delays.items()}
+    hop_envelopes = {t: n for t, (_, n) in steady_delays.items()}
     steady_inputs = sent + touches_sent
     hop_bound: list[float] = []
     durable_bound: list[float] = []
