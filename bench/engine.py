@@ -41,6 +41,7 @@ import json
 import os
 import pstats
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -53,6 +54,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import floor as floor_bench
 import hop_latency
 from aiokafka import TopicPartition
 from bench_cpu import MachineTimes, cpu_seconds, thread_cpu_seconds, thread_cpu_shares
@@ -447,7 +449,11 @@ async def records_produced(settings: Settings) -> int:
             t
             for t in cluster.topics()
             if (t.startswith(settings.topic_prefix) or t.startswith(settings.faust_app_id))
-            and t not in {settings.topic(n) for n in (*INPUTS, "app-config", "bench-passthrough")}
+            and t
+            not in {
+                settings.topic(n)
+                for n in (*INPUTS, "app-config", "bench-passthrough", *floor_bench.TOPICS)
+            }
         ]
         tps = [TopicPartition(t, p) for t in names for p in cluster.partitions_for_topic(t) or ()]
         if not tps:
@@ -481,7 +487,11 @@ async def quix_peer(
     """Run ``bench/quix_peer.py`` with ``python`` over this run's clicks and installs
     (own process); None when that interpreter has no quixstreams (the optional
     ``bench`` extra). Its topics' names hold ``quix-peer-<tag>``."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     has_quix = subprocess.run([python, "-c", "import quixstreams"], capture_output=True)  # noqa: ASYNC221
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # What importing it costs (part of the peer's CPU from its start, not of its work).
+    import_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     if has_quix.returncode != 0:
         return None
     group, output = f"quix-peer-{tag}", settings.topic(f"quix-peer-{tag}")
@@ -504,6 +514,7 @@ async def quix_peer(
         await consumer.start()
         first = last = 0.0
         seen = 0
+        cpu: float | None = None  # the peer's CPU seconds at its last output
         try:
             while seen < installs and time.perf_counter() - started < 1_800:
                 if proc.poll() is not None:
@@ -516,6 +527,7 @@ async def quix_peer(
                     first = time.perf_counter()
                 if now_seen != seen:
                     last = time.perf_counter()
+                    cpu = cpu_seconds(proc.pid)
                     progress(f"quix peer: {now_seen:,}/{installs:,} joined")
                 seen = now_seen
                 await asyncio.sleep(0.2)
@@ -531,6 +543,9 @@ async def quix_peer(
         "records_ps": inputs / elapsed,
         "records_ps_after_first_output": inputs / max(1e-9, last - first),
         "produced_per_input": produced / inputs,
+        # From its process start (imports, Kafka setup and recovery included).
+        "cpu_per_input": None if cpu is None else cpu / inputs,
+        "import_cpu_per_input": import_cpu / inputs,
         "joined": seen,
     }
 
@@ -1026,6 +1041,8 @@ async def measure(
 
     progress("ceiling: raw aiokafka pass-through")
     ceiling_rps, ceiling_cpu = await ceiling(settings, total)
+    progress("floor: the required steps alone (decode, index keys, envelopes, RocksDB)")
+    floor_cpu = (await floor_bench.floor(settings, total, APP)).cpu_per_record
 
     inputs_before = await records_produced(settings)
     progress("backlog: one worker process")
@@ -1209,6 +1226,11 @@ async def measure(
         if ceiling_cpu:
             row("  raw pass-through's, µs", ceiling_cpu * 1e6, ",.1f")
             row("  ratio raw / worker CPU per record", ceiling_cpu / (worker_cpu / total), ".1%")
+        if floor_cpu:
+            row("  floor's: the required steps alone, µs", floor_cpu * 1e6, ",.1f")
+            if ceiling_cpu:
+                row("  ratio raw / floor CPU per record", ceiling_cpu / floor_cpu, ".1%")
+            row("  ratio floor / worker CPU per record", floor_cpu / (worker_cpu / total), ".1%")
         row("  its event loop's (main thread), µs", main_cpu / total * 1e6, ",.1f")
         row("  event loop busy during the backlog", main_cpu / (finished - started), ".0%")
     if machine_busy is not None:
@@ -1222,6 +1244,13 @@ async def measure(
         row("Quix join_asof peer, records/s", peer["records_ps"], ",.0f")
         row("  (from its first output, records/s)", peer["records_ps_after_first_output"], ",.0f")
         row("  Kafka records produced per input record", peer["produced_per_input"], ".2f")
+        if peer["cpu_per_input"] is not None:
+            row("  its CPU per input record (from start), µs", peer["cpu_per_input"] * 1e6, ",.1f")
+            row(
+                "    of which importing quixstreams, µs", peer["import_cpu_per_input"] * 1e6, ",.1f"
+            )
+            if ceiling_cpu:
+                row("  ratio raw / Quix CPU per record", ceiling_cpu / peer["cpu_per_input"], ".1%")
         row("ratio worker / Quix peer", records_ps / peer["records_ps"], ".2f")
         row("  (both from process start)", from_start_ps / peer["records_ps"], ".2f")
     if latencies:
