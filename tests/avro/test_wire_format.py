@@ -173,3 +173,39 @@ def test_batch_errors_carry_their_index(sample_records) -> None:
     assert results[2] == sample_records["Touch"]
     with pytest.raises(AvroEncodeError, match="batch index 1"):
         codec.encode_many("Touch", [sample_records["Touch"], {"touch_id": 1}])
+
+
+def _one_by_one(datas: list[bytes], expect: str | None) -> list[Any]:
+    out: list[Any] = []
+    for i, data in enumerate(datas):
+        try:
+            out.append(codec.decode_named(data, expect=expect)[1])
+        except AvroDecodeError as exc:
+            out.append((exc.reason, i))
+    return out
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_batch_decodes_as_its_values_one_by_one(data, sample_records) -> None:
+    """try_decode_many skips the header's checks while values share one: a cut, flipped,
+    foreign or other-record value among them still decodes (or fails) as alone."""
+    touch = codec.encode("Touch", sample_records["Touch"])
+    install = codec.encode("Install", sample_records["Install"])
+    value = st.one_of(
+        st.just(touch),
+        st.just(install),
+        st.integers(1, len(touch) - 1).map(lambda n: touch[:n]),
+        st.binary(max_size=30).map(lambda tail: touch + tail),
+        st.tuples(st.integers(0, len(touch) - 1), st.integers(1, 255)).map(
+            lambda f: touch[: f[0]] + bytes([touch[f[0]] ^ f[1]]) + touch[f[0] + 1 :]
+        ),
+    )
+    datas = data.draw(st.lists(value, max_size=12))
+    expect = data.draw(st.sampled_from([None, "Touch", "Install"]))
+    results = codec.try_decode_many(datas, expect=expect)
+    assert [
+        (r.reason, r.index) if isinstance(r, AvroDecodeError) else r for r in results
+    ] == _one_by_one(datas, expect)
