@@ -11,6 +11,8 @@ Run against the local broker (``attrib local up --only kafka``)::
 In one run, on the same broker and the same records:
 
 1. ceiling: raw aiokafka consume -> produce pass-through of the backlog;
+   floor: the steps any worker of this design must take, alone
+   (``bench/floor.py``: decode, index keys, envelopes, RocksDB puts);
 2. backlog: one ``attrib worker`` process decides every install of a
    pre-filled backlog (10 touches per install), timed from ready to the last
    decision; also the RocksDB bytes per indexed touch after it;
