@@ -65,6 +65,7 @@ from rocksdict import AccessType, Rdict
 
 from attrib.avro import codec
 from attrib.config import validate_app_config
+from attrib.engine.simulation import EngineSimulation
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.keys import device_record_key, touch_record_key
 from attrib.registry import AppConfigCache, AppRegistryWriter
@@ -550,6 +551,29 @@ async def quix_peer(
         "import_cpu_per_input": import_cpu / inputs,
         "joined": seen,
     }
+
+
+def processors_alone(touches: list, installs: list, partitions: int) -> tuple[float, int]:
+    """The engine's own processors over the same records, without Kafka, Faust or
+    RocksDB: :class:`EngineSimulation` (the worker's wiring on in-memory tables), fed
+    the backlog in the intake's batches of 5,000 as the worker reads it (touches, then
+    installs). Returns this process's CPU seconds per input record and the decisions."""
+    config = validate_app_config(APP, app_body())
+    batches = [
+        ("clicks", [codec.encode("Touch", t) for t in touches if t["touch_type"] == "click"]),
+        ("impressions", [codec.encode("Touch", t) for t in touches if t["touch_type"] != "click"]),
+        ("installs", [codec.encode("Install", i) for i in installs]),
+    ]
+    sim = EngineSimulation(
+        {APP: config}, start_ms=now_ms(), decision_delay_ms=0, partitions=partitions
+    )
+    started = time.process_time()
+    for topic, values in batches:
+        for at in range(0, len(values), 5_000):
+            sim.pipe_raw(topic, values[at : at + 5_000])
+    sim.advance(1_000)  # the lookups' timers: every install decided
+    cpu = time.process_time() - started
+    return cpu / (len(touches) + len(installs)), len(sim.outputs["attributions"])
 
 
 def du(path: Path) -> int:
@@ -1045,6 +1069,8 @@ async def measure(
     ceiling_rps, ceiling_cpu = await ceiling(settings, total)
     progress("floor: the required steps alone (decode, index keys, envelopes, RocksDB)")
     floor_cpu = (await floor_bench.floor(settings, total, APP)).cpu_per_record
+    progress("the engine's processors alone, in memory (no Kafka, Faust or RocksDB)")
+    alone_cpu, alone_decided = processors_alone(touches, installs, settings.topic_partitions)
 
     inputs_before = await records_produced(settings)
     progress("backlog: one worker process")
@@ -1233,6 +1259,10 @@ async def measure(
             if ceiling_cpu:
                 row("  ratio raw / floor CPU per record", ceiling_cpu / floor_cpu, ".1%")
             row("  ratio floor / worker CPU per record", floor_cpu / (worker_cpu / total), ".1%")
+        # The worker's own logic without Kafka, Faust and RocksDB: what is left of the
+        # worker's figure once those are taken away.
+        row("  processors alone (in memory), µs", alone_cpu * 1e6, ",.1f")
+        row("    the installs they decided", alone_decided, ",.0f")
         row("  its event loop's (main thread), µs", main_cpu / total * 1e6, ",.1f")
         row("  event loop busy during the backlog", main_cpu / (finished - started), ".0%")
     if machine_busy is not None:
