@@ -13,7 +13,8 @@ Faust, no tables, no metrics):
    (R3, R22: the intake must refuse what it cannot attribute);
 3. a touch: compute its index keys (device ids, referrer, fingerprint: R5-R8)
    and send one entry per key to its key's partition, packed in envelopes
-   (co-partitioning: an install looks its keys up where they live);
+   (co-partitioning: an install looks its keys up where they live), with the
+   intake's own code (``intake.add_index_entries``, ``index_envelope.encode``);
 4. consume those envelopes and put each entry in RocksDB (one put, in one
    write batch per envelope; the envelope topic doubles as the changelog);
 5. an install: decode, compute its keys, read each key's touches (one
@@ -51,10 +52,9 @@ from attrib.admission import TIME_FIELD, input_refusal
 from attrib.avro import codec
 from attrib.avro.codec import AvroDecodeError
 from attrib.engine import index_envelope
-from attrib.engine.convert import install_from_record, touch_record_index_keys
+from attrib.engine.convert import install_from_record
 from attrib.engine.index import install_lookup_keys
-from attrib.engine.partitioning import partition_for
-from attrib.engine.stored_touch import strip
+from attrib.engine.intake import add_index_entries
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.settings import Settings
 from attrib.topics import TopicSpec
@@ -137,14 +137,7 @@ async def floor(settings: Settings, total: int, known_app: str) -> FloorRun:
             received = value["received_time"] or now
             if input_refusal(value["app_id"], value[time_field], received, known) is not None:
                 continue
-            touch_id, touch_time = value["touch_id"], value["touch_time"]
-            stored = strip(record.value, touch_id, touch_time, received)
-            touch_key = touch_id.encode()
-            for key in touch_record_index_keys(value):
-                index_key = key.encode()
-                index[partition_for(index_key, partitions)].append(
-                    (index_key, touch_key, touch_time, stored, received)
-                )
+            add_index_entries(index, record.value, value, received, partitions)
         for partition, entries in index.items():
             sent["entries"] += len(entries)
             sent["envelopes"] += 1

@@ -79,6 +79,25 @@ def kind_of_topic(topics: EngineTopics) -> dict[str, str]:
     }
 
 
+def add_index_entries(
+    index: dict[int, list[IndexEntry]],
+    raw: bytes,
+    touch: dict[str, Any],
+    received: int,
+    partitions: int,
+) -> None:
+    """Add a touch's entries to ``index``, one per index key, under its key's partition:
+    the touch in its stored form (``raw``, the record's bytes; ``touch``, its fields)."""
+    touch_id, touch_time = touch["touch_id"], touch["touch_time"]
+    stored = strip(raw, touch_id, touch_time, received)
+    touch_key = touch_id.encode()
+    for key in touch_record_index_keys(touch):
+        index_key = key.encode()
+        index[partition_for(index_key, partitions)].append(
+            (index_key, touch_key, touch_time, stored, received)
+        )
+
+
 def route(
     records: Sequence[InputRecord],
     *,
@@ -137,15 +156,9 @@ def route(
                     refuse(record, "invalid_event", problem)
                     continue
             if kind == TOUCH:
-                received = value["received_time"] or now_ms
-                touch_id, touch_time = value["touch_id"], value["touch_time"]
-                stored = strip(record.value, touch_id, touch_time, received)
-                touch_key = touch_id.encode()
-                for key in touch_record_index_keys(value):
-                    index_key = key.encode()
-                    index[partition_for(index_key, partitions)].append(
-                        (index_key, touch_key, touch_time, stored, received)
-                    )
+                add_index_entries(
+                    index, record.value, value, value["received_time"] or now_ms, partitions
+                )
             else:
                 counts.device_inputs += 1
                 key = device_record_key(app_id, value["device_key"])
