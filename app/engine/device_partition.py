@@ -45,7 +45,6 @@ from attrib.engine.conversion import (
 )
 from attrib.engine.convert import (
     INSTALL_ID_FIELDS,
-    attribution_id_for,
     attribution_record,
     install_from_record,
     rule_settings,
@@ -436,7 +435,7 @@ class DevicePartition:
             install_time=record["event_time"],
             decision=decision,
             event_id=record["event_id"],
-            attribution_id=attribution_id_for(app_id, record["event_id"]),
+            attribution_id=attribution["attribution_id"],
             attribution=encoded,
             window_ms=self.dedupe_window_ms,
         )
