@@ -27,9 +27,8 @@ same process), dead letters, dedupe or commit bookkeeping beyond waiting for
 acknowledgements. If ``raw / floor`` is below a ratio goal, no worker of
 this design in Python reaches that goal.
 
-Run by ``bench/engine.py`` after its ceiling (``floor:`` rows); alone::
-
-    .venv/bin/python bench/floor.py   # after bench/engine.py --keep filled the topics
+Run by ``bench/engine.py`` after its ceiling (the ``floor's`` rows), over the
+topics that run filled; it has no command of its own.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import struct
 import tempfile
 import time
 from collections import defaultdict
@@ -55,11 +53,11 @@ from attrib.engine import index_envelope
 from attrib.engine.convert import install_from_record
 from attrib.engine.index import install_lookup_keys
 from attrib.engine.intake import add_index_entries
+from attrib.engine.touch_store import SEPARATOR, entry_key
 from attrib.kafka.client import ensure_topics, make_consumer, make_producer
 from attrib.settings import Settings
 from attrib.topics import TopicSpec
 
-_TIME = struct.Struct(">q")
 #: This module's topics (beside the run's others; not counted as the worker's output).
 TOPICS = ("bench-floor-index", "bench-floor-results")
 _EXPECT = {"clicks": "Touch", "impressions": "Touch", "installs": "Install"}
@@ -145,15 +143,14 @@ async def floor(settings: Settings, total: int, known_app: str) -> FloorRun:
             futures.append(await producer.send(index_topic, value, partition=partition))
 
     async def store(tp: TopicPartition, records: list) -> None:
-        pack_time = _TIME.pack
         for record in records:
             batch = WriteBatch()
             for index_key, touch_id, touch_time, touch, received in index_envelope.decode(
                 record.value
             ):
                 batch.put(
-                    b"%s\x00%s%s" % (index_key, pack_time(touch_time), touch_id),
-                    pack_time(received) + touch,
+                    entry_key(index_key, touch_time, touch_id),
+                    received.to_bytes(8, "big") + touch,
                 )
             sent["put"] += len(batch)
             db.write(batch)
@@ -175,13 +172,15 @@ async def floor(settings: Settings, total: int, known_app: str) -> FloorRun:
             install = install_from_record(codec.decode(value, expect="Install"))
             found = 0
             for key in install_lookup_keys(install):
-                prefix = key.encode() + b"\x00"
+                prefix = key.encode() + SEPARATOR
                 for k in db.keys(from_key=prefix):
                     if not k.startswith(prefix):
                         break
                     found += 1
             sent["found"] += found
-            futures.append(await producer.send(results_topic, _TIME.pack(found), key=value[:16]))
+            futures.append(
+                await producer.send(results_topic, found.to_bytes(8, "big"), key=value[:16])
+            )
         await asyncio.gather(*futures)
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds(os.getpid())

@@ -100,8 +100,9 @@ _KIND_BYTES = frozenset(ord(kind) for kind in HORIZON_MS)
 _TIME = struct.Struct(">Q")
 
 
-def entry_key(index_key: bytes, touch_time: int, touch_id: str) -> bytes:
-    return index_key + SEPARATOR + max(0, touch_time).to_bytes(8, "big") + touch_id.encode()
+def entry_key(index_key: bytes, touch_time: int, touch_id: bytes) -> bytes:
+    """The key of an index entry (what :meth:`TouchIndex.file` writes, inlined there)."""
+    return index_key + SEPARATOR + max(0, touch_time).to_bytes(8, "big") + touch_id
 
 
 def parse_entry_key(raw: bytes) -> tuple[bytes, int]:

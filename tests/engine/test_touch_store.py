@@ -56,7 +56,7 @@ def test_file_puts_exactly_what_retention_keeps(batch: list[dict[str, Any]], mar
             e["key"], e["touch_time"], received, watermark_ms=watermark, now_ms=NOW
         ):
             kept += 1
-            raw_key = entry_key(e["key"].encode(), e["touch_time"], e["touch_id"])
+            raw_key = entry_key(e["key"].encode(), e["touch_time"], e["touch_id"].encode())
             expected[raw_key] = received.to_bytes(8, "big") + e["touch"]
     changes = index.touches.take_changes().get(0, {})
     stored = {k: v for k, v in changes.items() if not k.startswith(EXPIRY_PREFIX)}
@@ -84,8 +84,8 @@ def test_file_keeps_a_touch_exactly_at_its_horizon_and_drops_one_ms_older() -> N
     ]
     assert index.file(0, [from_record(e) for e in batch], NOW) == 1
     stored = index.touches.take_changes()[0]
-    assert entry_key(key.encode(), edge, "at") in stored
-    assert entry_key(key.encode(), edge - 1, "before") not in stored
+    assert entry_key(key.encode(), edge, b"at") in stored
+    assert entry_key(key.encode(), edge - 1, b"before") not in stored
 
 
 def test_expiry_entries_of_the_previous_layout_are_swept() -> None:
@@ -100,8 +100,8 @@ def test_expiry_entries_of_the_previous_layout_are_swept() -> None:
     index = TouchIndex(TOUCHES.bind("touches", backend))
     key = KEYS[1].encode()  # an id key: 30-day horizon
     hour = 3_600_000
-    gone = entry_key(key, 10 * DAY, "gone")  # received long ago
-    kept = entry_key(key, 10 * DAY + 1, "kept")  # received lately: kept by its reception
+    gone = entry_key(key, 10 * DAY, b"gone")  # received long ago
+    kept = entry_key(key, 10 * DAY + 1, b"kept")  # received lately: kept by its reception
     sequence = time.time_ns().to_bytes(8, "big")
     old_expiry = EVENT_DUE + (40 * DAY + hour).to_bytes(8, "big") + sequence
     backend.write(
@@ -151,5 +151,5 @@ def test_a_restart_that_keeps_the_store_reads_the_event_time_watermark_back() ->
     for partition, changes in after.touches.take_changes().items():
         backend.write(partition, changes)
     assert [k for k in backend.partitions[0] if not k.startswith(EXPIRY_PREFIX)] == [
-        entry_key(key.encode(), 40 * DAY, "new")
+        entry_key(key.encode(), 40 * DAY, b"new")
     ]

@@ -12,6 +12,7 @@ maps the SASL/SSL settings to librdkafka's names.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import time
@@ -53,6 +54,20 @@ def acked_producer(settings: Settings, *, timeout_s: float = 10.0, **extra: Any)
     config = producer_config(settings, timeout_s=timeout_s, linger_ms=2, client_id="acked-test")
     config.update(extra)
     return AckedProducer(config)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, *, stop_s: float, timeout_s: float = 10.0
+) -> AsyncIterator[AckedProducer]:
+    """A started :func:`acked_producer`; on the way out ``stop(stop_s)`` must find no
+    record left to purge."""
+    producer = acked_producer(settings, timeout_s=timeout_s)
+    await producer.start(10)
+    try:
+        yield producer
+    finally:
+        assert await producer.stop(stop_s) == 0
 
 
 async def read_all(
@@ -103,13 +118,9 @@ async def test_acknowledged_records_are_on_the_topic_in_the_workers_partition(
     isolated_settings: Settings, topic: str
 ) -> None:
     keys = varied_keys(300)
-    producer = acked_producer(isolated_settings)
-    await producer.start(10)
-    try:
+    async with running(isolated_settings, stop_s=5) as producer:
         deliveries = [producer.send(topic, key, b"value-%d" % i) for i, key in enumerate(keys)]
         await asyncio.wait_for(asyncio.gather(*deliveries), 20)
-    finally:
-        assert await producer.stop(5) == 0
 
     landed = await read_all(isolated_settings, topic, len(keys))
     assert len(landed) == len(keys)
@@ -149,9 +160,7 @@ async def test_a_record_not_acknowledged_in_time_fails_as_timed_out(
     isolated_settings: Settings,
 ) -> None:
     # Automatic topic creation is off: a record to a missing topic is never acknowledged.
-    producer = acked_producer(isolated_settings, timeout_s=1.0)
-    await producer.start(10)
-    try:
+    async with running(isolated_settings, stop_s=1, timeout_s=1.0) as producer:
         started = time.monotonic()
         delivery = producer.send(isolated_settings.topic("missing"), b"key", b"value")
         with pytest.raises(ProduceFailed) as failed:
@@ -162,8 +171,6 @@ async def test_a_record_not_acknowledged_in_time_fails_as_timed_out(
         assert failed.value.error.code() == KafkaError._MSG_TIMED_OUT
         assert producer.fatal_error is None
         assert len(producer) == 0
-    finally:
-        assert await producer.stop(1) == 0
 
 
 @pytest.mark.integration
@@ -308,14 +315,10 @@ async def test_send_many_resolves_once_every_record_is_on_the_topic(
     isolated_settings: Settings, topic: str
 ) -> None:
     keys = varied_keys(200)
-    producer = acked_producer(isolated_settings)
-    await producer.start(10)
-    try:
+    async with running(isolated_settings, stop_s=5) as producer:
         records = [(topic, key, b"many-%d" % i, i % PARTITIONS) for i, key in enumerate(keys)]
         await asyncio.wait_for(producer.send_many(records), 20)
         await asyncio.wait_for(producer.send_many([]), 1)  # nothing to send: done at once
-    finally:
-        assert await producer.stop(5) == 0
     landed = await read_all(isolated_settings, topic, len(keys))
     assert sorted(landed) == sorted(
         (i % PARTITIONS, key, b"many-%d" % i) for i, key in enumerate(keys)
@@ -326,25 +329,19 @@ async def test_send_many_resolves_once_every_record_is_on_the_topic(
 async def test_send_many_fails_when_one_record_is_not_acknowledged(
     isolated_settings: Settings, topic: str
 ) -> None:
-    producer = acked_producer(isolated_settings, timeout_s=1.0)
-    await producer.start(10)
-    try:
+    async with running(isolated_settings, stop_s=1, timeout_s=1.0) as producer:
         missing = isolated_settings.topic("missing")
         batch = producer.send_many([(topic, b"k", b"v", None), (missing, b"k", b"v", None)])
         with pytest.raises(ProduceFailed) as failed:
             await asyncio.wait_for(batch, 10)
         assert failed.value.timed_out
-    finally:
-        assert await producer.stop(1) == 0
 
 
 @pytest.mark.integration
 async def test_send_each_reports_every_records_offset_or_its_own_failure(
     isolated_settings: Settings, topic: str
 ) -> None:
-    producer = acked_producer(isolated_settings, timeout_s=1.0)
-    await producer.start(10)
-    try:
+    async with running(isolated_settings, stop_s=1, timeout_s=1.0) as producer:
         missing = isolated_settings.topic("missing")
         records = [(topic, b"k%d" % i, b"each-%d" % i, 0) for i in range(50)]
         records.insert(7, (missing, b"k", b"v", None))
@@ -357,7 +354,5 @@ async def test_send_each_reports_every_records_offset_or_its_own_failure(
         assert all(isinstance(o, int) for o in offsets)
         assert offsets == sorted(offsets)  # one partition: in the order sent
         assert len(set(offsets)) == len(offsets)
-    finally:
-        assert await producer.stop(1) == 0
     landed = await read_all(isolated_settings, topic, 50)
     assert sorted(landed) == sorted((0, b"k%d" % i, b"each-%d" % i) for i in range(50))
