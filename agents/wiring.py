@@ -46,6 +46,14 @@ async def _forget_index_progress(*args: object, **kwargs: object) -> None:
     index_progress.reset()
 
 
+@app.on_partitions_revoked.connect
+@app.on_partitions_assigned.connect
+async def _forget_recent_values(*args: object, **kwargs: object) -> None:
+    """Values kept from before a rebalance may be stale: another worker may have owned
+    the partition meanwhile (recovery writes RocksDB, not the tables' caches)."""
+    device_tables.forget_recent()
+
+
 def owned_partitions(topic: str) -> list[int]:
     """The partitions of ``topic`` this worker is the active owner of."""
     return sorted(tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic)

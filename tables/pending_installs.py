@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.state import RocksBackend, TableState
-from attrib.tables.values import PENDING
+from attrib.tables.values import PENDING, RECENT_VALUES
 
 pending_table = app.Table(
     "pending-installs",
@@ -22,4 +22,6 @@ pending_table = app.Table(
     help="Installs waiting to be decided.",
 )
 
-pending_installs: TableState = PENDING.bind("pending-installs", RocksBackend(pending_table))
+pending_installs: TableState = PENDING.bind(
+    "pending-installs", RocksBackend(pending_table), recent=RECENT_VALUES
+)

@@ -21,14 +21,31 @@ from attrib.tables.state import Backend, BytesTableState, TableState
 
 V = TypeVar("V")
 
+#: Decoded values each device-partition table keeps from its latest batches, per
+#: generation (two generations: at most twice this many). A pending install is read
+#: twice after it is written (its lookups, their answers); at 1,000 installs/s a
+#: generation outlives the decision delay. About 1-2 KB per value.
+RECENT_VALUES = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class ValueCodec(Generic[V]):
     decode: Callable[[bytes], V | None]
     encode: Callable[[V], bytes]
 
-    def bind(self, name: str, backend: Backend) -> TableState[V]:
-        return TableState(name, backend, decode=self.decode, encode=self.encode)
+    def bind(
+        self, name: str, backend: Backend, *, recent: int = 0, verify_recent: bool = False
+    ) -> TableState[V]:
+        """The table's state over ``backend``; ``recent`` keeps that many decoded values
+        of the latest batches (:class:`~attrib.tables.state.RecentValues`)."""
+        return TableState(
+            name,
+            backend,
+            decode=self.decode,
+            encode=self.encode,
+            recent=recent,
+            verify_recent=verify_recent,
+        )
 
 
 # ---- devices: DeviceState -------------------------------------------------------
@@ -102,4 +119,4 @@ def answer_of(raw: bytes) -> bytes:
 
 CONVERSIONS: ValueCodec[ConversionValue] = ValueCodec(_decode_conversion, _encode_conversion)
 
-__all__ = ["CONVERSIONS", "DEVICES", "PENDING", "TOUCHES", "WAITING", "ValueCodec"]
+__all__ = ["CONVERSIONS", "DEVICES", "PENDING", "RECENT_VALUES", "TOUCHES", "WAITING", "ValueCodec"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.state import RocksBackend, TableState
-from attrib.tables.values import WAITING
+from attrib.tables.values import RECENT_VALUES, WAITING
 
 waiting_table = app.Table(
     "waiting-events",
@@ -22,4 +22,6 @@ waiting_table = app.Table(
     help="In-app events waiting for their install or a decision about their device.",
 )
 
-waiting_events: TableState = WAITING.bind("waiting-events", RocksBackend(waiting_table))
+waiting_events: TableState = WAITING.bind(
+    "waiting-events", RocksBackend(waiting_table), recent=RECENT_VALUES
+)

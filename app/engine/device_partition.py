@@ -83,6 +83,12 @@ class DeviceTables:
     def all(self) -> tuple[TableState[Any], ...]:
         return (self.devices, self.pending, self.waiting)
 
+    def forget_recent(self) -> None:
+        """Drop the decoded values kept from earlier batches (after a rebalance: a
+        partition this worker owned before may have been changed by another)."""
+        for table in self.all():
+            table.forget_recent()
+
 
 class DevicePartition:
     """The processor of every device partition this worker owns."""
@@ -557,6 +563,7 @@ class DevicePartition:
         (after a restart or a rebalance). Returns (pending, waiting) entries queued."""
         self.due.clear()
         self.waiting_due.clear()
+        self.tables.forget_recent()
         queued = held = 0
         for partition in partitions:
             for key, entries in self.tables.pending.items(partition):

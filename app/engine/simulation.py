@@ -34,7 +34,14 @@ from attrib.engine.sorted_memory import SortedMemoryBackend
 from attrib.engine.topics import EngineTopics
 from attrib.engine.touch_store import TouchIndex
 from attrib.tables.state import MemoryBackend, TableState
-from attrib.tables.values import CONVERSIONS, DEVICES, PENDING, TOUCHES, WAITING
+from attrib.tables.values import (
+    CONVERSIONS,
+    DEVICES,
+    PENDING,
+    RECENT_VALUES,
+    TOUCHES,
+    WAITING,
+)
 
 _SCHEMA = {
     "clicks": "Touch",
@@ -77,16 +84,24 @@ class EngineSimulation:
         decision_delay_ms: int = 1_000,
         hold_ms: int = 600_000,
         retention_ms: int = 760 * 86_400_000,
+        verify_recent: bool = False,
     ) -> None:
         self.configs = configs
         self.clock = ManualClock(start_ms)
         self.topics = driver_topics(partitions)
         self.touches: TableState[Any] = TOUCHES.bind("touches", SortedMemoryBackend())
         self.index = TouchIndex(self.touches)
+        recent, verify = RECENT_VALUES, verify_recent
         self.tables = DeviceTables(
-            devices=DEVICES.bind("devices", SortedMemoryBackend()),
-            pending=PENDING.bind("pending-installs", SortedMemoryBackend()),
-            waiting=WAITING.bind("waiting-events", SortedMemoryBackend()),
+            devices=DEVICES.bind(
+                "devices", SortedMemoryBackend(), recent=recent, verify_recent=verify
+            ),
+            pending=PENDING.bind(
+                "pending-installs", SortedMemoryBackend(), recent=recent, verify_recent=verify
+            ),
+            waiting=WAITING.bind(
+                "waiting-events", SortedMemoryBackend(), recent=recent, verify_recent=verify
+            ),
         )
         self.conversions: TableState[Any] = CONVERSIONS.bind(
             "conversion-data", SortedMemoryBackend()

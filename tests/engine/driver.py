@@ -24,10 +24,18 @@ real broker (``test_recovery.py``, ``test_engine_on_broker.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from attrib.engine.simulation import EngineSimulation, driver_topics
 
 __all__ = ["EngineDriver", "driver_topics"]
 
 
 class EngineDriver(EngineSimulation):
-    """The engine's tests drive :class:`EngineSimulation` under this name."""
+    """The engine's tests drive :class:`EngineSimulation` under this name, checking on
+    every read of a kept value that no processor changed a table's value in place
+    (:class:`attrib.tables.state.RecentValues`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("verify_recent", True)
+        super().__init__(*args, **kwargs)

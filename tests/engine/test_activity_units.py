@@ -3,7 +3,11 @@ waiting events, and the records written to ``reengagements`` and ``attributed-ev
 
 from __future__ import annotations
 
+import struct
 from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from attrib.avro import codec
 from attrib.engine import activity, devices, pending, touch_lists, waiting, wire
@@ -202,12 +206,63 @@ def test_r26_event_ids_are_remembered_for_the_window_however_many() -> None:
     many = [f"x{i}" for i in range(5_000)]  # far more than any count bound used to keep
     state = devices.remember_events(state, many, [T0 + i for i in range(5_000)])
     assert devices.event_seen(state, "e1")
-    # A window later in event time, the old ones go.
-    state = devices.remember_events(state, ["late"], [T0 + devices.DEDUPE_WINDOW_MS + 5_000])
+    assert devices.remembered_events(state) == 5_001
+    # Just past the window they are still remembered (pruned after the slack) ...
+    state = devices.remember_events(state, ["w"], [T0 + devices.DEDUPE_WINDOW_MS + 5_000])
+    assert devices.event_seen(state, "e1")
+    # ... and a slack later in event time, the old ones go.
+    late = T0 + devices.DEDUPE_WINDOW_MS + devices.PRUNE_SLACK_MS + 5_000
+    state = devices.remember_events(state, ["late"], [late])
     assert not devices.event_seen(state, "e1")
-    assert devices.event_seen(state, "late")
-    encoded = wire.encode("DeviceState", state)  # 64-bit digests fit Avro's long
-    assert wire.decode(encoded, "DeviceState")["events"] == state["events"]
+    assert not devices.event_seen(state, "x4999")  # 4,999 ms after e1: outside too
+    assert [devices.event_seen(state, e) for e in ("w", "late")] == [True, True]
+    assert devices.remembered_events(state) == 2
+    decoded = wire.decode(wire.encode("DeviceState", state), "DeviceState")
+    assert [devices.event_seen(decoded, e) for e in ("e1", "w", "late")] == [False, True, True]
+
+
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=6), max_size=40),
+    others=st.lists(st.text(min_size=1, max_size=6), max_size=20),
+)
+def test_r26_a_remembered_event_is_seen_and_no_other(ids: list[str], others: list[str]) -> None:
+    """Digests are matched on their 8-byte boundaries only: the bytes of two
+    neighbours never make a third id look seen."""
+    state = _state()
+    for at, event_id in enumerate(ids):
+        state = devices.remember_events(state, [event_id], [T0 + at])
+    for event_id in [*ids, *others]:
+        assert devices.event_seen(state, event_id) == (event_id in ids)
+
+
+def test_r26_a_straddling_digest_is_not_seen() -> None:
+    first, second = devices._digest_bytes("a"), devices._digest_bytes("b")
+    state = {**_state(), "event_digests": first + second, "event_digest_times": bytes(16)}
+    straddle = (first + second)[4:12]
+    assert devices._has_digest(first + second, first)
+    assert not devices._has_digest(first + second, straddle)
+    assert devices.event_seen(state, "b")
+    assert not devices.event_seen(state, "c")
+
+
+def test_r26_events_remembered_before_v4_are_read_and_moved_to_the_packed_fields() -> None:
+    """A device written by the previous version (DeviceState v3: arrays of longs)."""
+    old = {
+        **_state(),
+        "events": [devices.event_digest("old-1"), devices.event_digest("old-2")],
+        "event_times": [T0, T0 + 1],
+    }
+    old.pop("event_digests", None)
+    old.pop("event_digest_times", None)
+    raw = wire.internal_codec().encode("DeviceState", old, version=3)
+    state = wire.decode(raw, "DeviceState")
+    assert devices.event_seen(state, "old-1")
+    assert not devices.event_seen(state, "new")
+    state = devices.remember_events(state, ["new"], [T0 + 2])
+    assert (state["events"], state["event_times"]) == ([], [])
+    assert devices.remembered_events(state) == 3
+    assert all(devices.event_seen(state, e) for e in ("old-1", "old-2", "new"))
+    assert struct.unpack("<3q", state["event_digest_times"]) == (T0, T0 + 1, T0 + 2)
 
 
 def test_r26_memory_costs_about_sixteen_bytes_per_event() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attrib.tables.state import BytesTableState, MemoryBackend
+from attrib.tables.state import BytesTableState, MemoryBackend, MutatedValueError, TableState
 
 _ops = st.lists(
     st.tuples(
@@ -54,3 +55,75 @@ def test_a_bytes_table_reads_its_batch_over_the_backend_and_commits_the_last_wri
         backend.write(partition, changes)
     stored = {(p, k): v for p, data in backend.partitions.items() for k, v in data.items()}
     assert stored == model
+
+
+# ---- the values kept from earlier batches (RecentValues) ---------------------------------
+def _typed(backend: MemoryBackend, *, recent: int, verify: bool = False) -> TableState[list[int]]:
+    return TableState(
+        "t",
+        backend,
+        decode=lambda raw: list(raw) or None,
+        encode=bytes,
+        recent=recent,
+        verify_recent=verify,
+    )
+
+
+_typed_ops = st.lists(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["put", "delete", "get"]),
+            st.integers(0, 1),
+            st.sampled_from([b"a", b"b", b"c", b"d"]),
+            st.lists(st.integers(0, 255), min_size=1, max_size=3),
+        ),
+        max_size=12,
+    ),
+    max_size=6,
+)
+
+
+@given(batches=_typed_ops, limit=st.integers(1, 3))
+def test_a_table_keeping_recent_values_reads_as_one_that_decodes_every_time(
+    batches: list[list[tuple[str, int, bytes, list[int]]]], limit: int
+) -> None:
+    plain, kept = _typed(MemoryBackend(), recent=0), _typed(MemoryBackend(), recent=limit)
+    for batch in batches:
+        for op, partition, key, value in batch:
+            for state in (plain, kept):
+                if op == "put":
+                    state.put(partition, key, value)
+                elif op == "delete":
+                    state.delete(partition, key)
+            assert kept.get(partition, key) == plain.get(partition, key)
+        for state in (plain, kept):
+            for partition, changes in state.take_changes().items():
+                state.backend.write(partition, changes)
+        assert len(kept._recent) <= 2 * limit
+        for partition in (0, 1):
+            for key in (b"a", b"b", b"c", b"d"):
+                assert kept.get(partition, key) == plain.get(partition, key)
+
+
+def test_a_kept_value_changed_in_place_is_caught_by_the_check() -> None:
+    state = _typed(MemoryBackend(), recent=10, verify=True)
+    state.put(0, b"k", [1, 2])
+    for partition, changes in state.take_changes().items():
+        state.backend.write(partition, changes)
+    value = state.get(0, b"k")
+    assert value == [1, 2]
+    value.append(3)  # a processor that forgot values are immutable
+    with pytest.raises(MutatedValueError, match="changed in place"):
+        state.get(0, b"k")
+
+
+def test_after_a_rebalance_the_backend_is_read_again() -> None:
+    backend = MemoryBackend()
+    state = _typed(backend, recent=10)
+    state.put(0, b"k", [1])
+    for partition, changes in state.take_changes().items():
+        backend.write(partition, changes)
+    backend.write(0, {b"k": bytes([7])})  # another owner's change, restored from the changelog
+    assert state.get(0, b"k") == [1]  # kept: why the worker forgets on a rebalance
+    state.forget_recent()
+    assert state.get(0, b"k") == [7]
