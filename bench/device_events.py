@@ -12,9 +12,11 @@ its events. Two figures per size of that memory:
   :class:`~attrib.engine.simulation.EngineSimulation` (intake, device inputs,
   attribution, the entry read and written), batches of one event per device.
 
+Each device also remembers a tenth as many sessions (ten events per session).
 Both print the ratio to a device that remembers nothing, and the entry's bytes
-per remembered event (machine-independent). Before DeviceState v4 the ids were
-Avro arrays of longs, decoded and encoded a Python varint at a time.
+per remembered event, its sessions' included (machine-independent). Before
+DeviceState v4 the ids were Avro arrays (of longs, of session id strings),
+decoded and encoded an element at a time in Python.
 """
 
 from __future__ import annotations
@@ -85,16 +87,22 @@ def event(device: dict[str, Any], n: int, event_time: int) -> dict[str, Any]:
 
 
 def remembering(state: dict[str, Any], n: int) -> dict[str, Any]:
-    """``state`` remembering ``n`` events spread over the last 29 days."""
+    """``state`` remembering ``n`` events and a tenth as many sessions (a user with ten
+    events per session), spread over the last 29 days."""
     if not n:
         return state
     step = 29 * DAY // n
+    for k in range(n // 10):
+        state = devices.apply_session(
+            state, session_time=T0 + k * 10 * step, event_id=f"session-{k:08d}-{'0' * 27}"
+        )
     ids = [f"old-{k}" for k in range(n)]
     return devices.remember_events(state, ids, [T0 + k * step for k in range(n)])
 
 
 def state_alone(n: int, repeat: int) -> tuple[float, float]:
-    """µs per event of the entry's own work, and the entry's bytes per remembered event."""
+    """µs per event of the entry's own work, and the entry's bytes per remembered event
+    (its sessions' included)."""
     base = devices.apply_decision(
         None,
         install_time=T0,

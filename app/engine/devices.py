@@ -6,24 +6,22 @@ record, the install event ids already decided, the latest re-engagement and
 the retargeting clicks already used (R23), and the session and in-app event
 ids already processed (R26).
 
-In-app event ids are remembered as packed bytes (``event_digests``: 8-byte
-digests, ``event_digest_times``: their event times), not as Avro arrays. An
-active device remembers thousands of events over the dedupe window, and its
-entry is read and written at each of its events: as arrays of longs that cost
-a Python varint per element, 10 ms to decode and 8 ms to encode at 3,000
-events (``bench/device_events.py``); as bytes both are a copy. Entries written
-before DeviceState v4 hold them in ``events``/``event_times``: they are read as
-well and moved to the packed fields at the device's next event.
+Session and in-app event ids are remembered as packed bytes
+(:mod:`attrib.engine.remembered_ids`), not as Avro arrays: an active device's
+entry is read and written at each of its events. Entries written before
+DeviceState v4 hold them in ``sessions``/``session_times`` and
+``events``/``event_times``: those are read as well, and moved to the packed
+fields at the device's next session or event.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from attrib.config.limits import WINDOW_RANGES_MS
+from attrib.engine import remembered_ids as ids
 from attrib.rules.model import Decision, DeviceHistory
 
 DeviceState = dict[str, Any]
@@ -35,13 +33,6 @@ DEDUPE_WINDOW_MS = 30 * 86_400_000
 #: A safety cap per kind of id: a device's entry must fit one Kafka record (a
 #: device sending more than this many events inside the window is a bot).
 MAX_REMEMBERED = 20_000
-#: Event time past the window a remembered event may stay before the device's
-#: events are pruned: a prune reads every remembered time, so it runs about once
-#: per day of a device's event time instead of at each event (R26 asks for at
-#: least the window).
-PRUNE_SLACK_MS = 86_400_000
-#: Bytes per remembered in-app event in each packed field.
-_PACKED = 8
 #: Used retargeting clicks are kept while a click window could still use them
 #: (the largest click_lookback), and at most this many.
 MAX_USED_TOUCHES = 64
@@ -152,12 +143,16 @@ _NEW_DEVICE: DeviceState = {
     "event_times": [],
     "event_digests": b"",
     "event_digest_times": b"",
+    "session_digests": b"",
+    "session_digest_times": b"",
 }
 
 
 def session_seen(state: DeviceState, event_id: str) -> bool:
     """Whether the session ``event_id`` was processed already (R26)."""
-    return event_id in state["sessions"]
+    return ids.contains(state.get("session_digests") or b"", event_id) or event_id in (
+        state.get("sessions") or ()
+    )
 
 
 def used_touch_ids(state: DeviceState) -> frozenset[str]:
@@ -177,17 +172,20 @@ def apply_session(
     """The entry after a session: last activity (R21), the session id (R26), and
     for a re-engagement (R23) the ``OpenReengagement`` and the click it used up
     (``(touch_id, touch_time)``)."""
-    sessions, session_times = _recent(
-        [*state["sessions"], event_id],
-        [*state.get("session_times", []), session_time],
-        fill_ms=state["last_activity_time"],
+    digests, times = ids.remember(
+        _packed(state, "session", ids.digest),
+        [event_id],
+        [session_time],
         window_ms=window_ms,
+        limit=MAX_REMEMBERED,
     )
     updated = {
         **state,
         "last_activity_time": max(state["last_activity_time"], session_time),
-        "sessions": sessions,
-        "session_times": session_times,
+        "sessions": [],
+        "session_times": [],
+        "session_digests": digests,
+        "session_digest_times": times,
         "launched": True,
     }
     if reengagement is not None:
@@ -200,74 +198,38 @@ def apply_session(
     return updated
 
 
-def event_digest(event_id: str) -> int:
-    """A 64-bit digest of an event id (signed, as Avro's long; the form of
-    ``events`` before v4)."""
-    return int.from_bytes(_digest_bytes(event_id), "big", signed=True)
+def _packed(state: DeviceState, kind: str, digest_of: Callable[[Any], bytes]) -> ids.Packed:
+    """The device's remembered ``kind`` ids (``session`` or ``event``), packed, oldest
+    first: those of the arrays of an entry written before v4 come first."""
+    digests: bytes = state.get(f"{kind}_digests") or b""
+    times: bytes = state.get(f"{kind}_digest_times") or b""
+    legacy: list[Any] = state.get(f"{kind}s") or []
+    if not legacy:
+        return digests, times
+    fill = state["last_activity_time"]
+    legacy_times = list(state.get(f"{kind}_times") or [])
+    legacy_times = ([fill] * (len(legacy) - len(legacy_times)) + legacy_times)[-len(legacy) :]
+    old_digests, old_times = ids.pack([digest_of(x) for x in legacy], legacy_times)
+    return old_digests + digests, old_times + times
 
 
-def _digest_bytes(event_id: str) -> bytes:
-    """An event id's digest as ``event_digests`` packs it (big-endian, so the same
-    number as :func:`event_digest`)."""
-    return hashlib.blake2b(event_id.encode(), digest_size=_PACKED).digest()
-
-
-def _has_digest(packed: bytes, digest: bytes) -> bool:
-    """Whether ``digest`` is one of the 8-byte entries of ``packed`` (not a run of
-    bytes straddling two entries)."""
-    at = packed.find(digest)
-    while at != -1:
-        if at % _PACKED == 0:
-            return True
-        at = packed.find(digest, at + 1)
-    return False
+def _long_bytes(digest: int) -> bytes:
+    return struct.pack(">q", digest)
 
 
 def event_seen(state: DeviceState | None, event_id: str) -> bool:
     """Whether the in-app event ``event_id`` was attributed already (R26)."""
     if state is None:
         return False
-    if _has_digest((state.get("event_digests") or b""), _digest_bytes(event_id)):
+    if ids.contains(state.get("event_digests") or b"", event_id):
         return True
     legacy = state.get("events")
-    return bool(legacy) and event_digest(event_id) in legacy
+    return bool(legacy) and ids.digest_long(event_id) in legacy
 
 
 def remembered_events(state: DeviceState) -> int:
     """How many in-app event ids the device remembers."""
-    return len(state.get("event_digests") or b"") // _PACKED + len(state.get("events") or [])
-
-
-def _packed_events(state: DeviceState) -> tuple[bytes, bytes]:
-    """The device's remembered digests and times, packed, oldest first; the arrays
-    of an entry written before v4 come first."""
-    digests: bytes = state.get("event_digests") or b""
-    times: bytes = state.get("event_digest_times") or b""
-    legacy: list[int] = state.get("events") or []
-    if legacy:
-        fill = state["last_activity_time"]
-        legacy_times = list(state.get("event_times") or [])
-        legacy_times = [fill] * (len(legacy) - len(legacy_times)) + legacy_times
-        n = len(legacy)
-        digests = struct.pack(f">{n}q", *legacy) + digests
-        times = struct.pack(f"<{n}q", *legacy_times[-n:]) + times
-    return digests, times
-
-
-def _prune(digests: bytes, times: bytes, *, newest: int, window_ms: int) -> tuple[bytes, bytes]:
-    """Keep the events inside ``window_ms`` of ``newest``, once the oldest is more than
-    :data:`PRUNE_SLACK_MS` past it, and at most :data:`MAX_REMEMBERED` of them."""
-    if len(digests) > MAX_REMEMBERED * _PACKED:
-        digests, times = digests[-MAX_REMEMBERED * _PACKED :], times[-MAX_REMEMBERED * _PACKED :]
-    cutoff = newest - window_ms
-    if not times or struct.unpack_from("<q", times)[0] >= cutoff - PRUNE_SLACK_MS:
-        return digests, times
-    all_times = struct.unpack(f"<{len(times) // _PACKED}q", times)
-    kept = [i for i, t in enumerate(all_times) if t >= cutoff]
-    return (
-        b"".join(digests[i * _PACKED : (i + 1) * _PACKED] for i in kept),
-        struct.pack(f"<{len(kept)}q", *(all_times[i] for i in kept)),
-    )
+    return ids.count(state.get("event_digests") or b"") + len(state.get("events") or [])
 
 
 def remember_events(
@@ -279,15 +241,18 @@ def remember_events(
 ) -> DeviceState:
     """The entry remembering ``event_ids`` (R26) at their event times (default: the
     device's last activity), for at least ``window_ms`` of event time."""
-    ids = list(event_ids)
-    if not ids:
+    new = list(event_ids)
+    if not new:
         return state
     fill = state["last_activity_time"]
-    times = list(event_times) if event_times is not None else [fill] * len(ids)
-    digests, packed_times = _packed_events(state)
-    digests += b"".join(_digest_bytes(e) for e in ids)
-    packed_times += struct.pack(f"<{len(times)}q", *times)
-    digests, packed_times = _prune(digests, packed_times, newest=max(times), window_ms=window_ms)
+    times = list(event_times) if event_times is not None else [fill] * len(new)
+    digests, packed_times = ids.remember(
+        _packed(state, "event", _long_bytes),
+        new,
+        times,
+        window_ms=window_ms,
+        limit=MAX_REMEMBERED,
+    )
     return {
         **state,
         "events": [],

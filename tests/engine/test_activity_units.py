@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attrib.avro import codec
-from attrib.engine import activity, devices, pending, touch_lists, waiting, wire
+from attrib.engine import activity, devices, pending, remembered_ids, touch_lists, waiting, wire
 from attrib.engine.conversion import reengagement_answer
 from attrib.engine.convert import (
     attribution_record,
@@ -177,7 +177,9 @@ def test_used_clicks_are_bounded_by_the_largest_click_window_and_a_count() -> No
     state = devices.apply_session(state, session_time=late, event_id="x", used_touch=("t", late))
     assert devices.used_touch_ids(state) == {"t"}
     # R26: sessions a dedupe window (30 d) older than the newest are forgotten.
-    assert state["sessions"] == ["x"]
+    assert devices.session_seen(state, "x")
+    assert not devices.session_seen(state, "s0")
+    assert remembered_ids.count(state["session_digests"]) == 1
 
 
 def test_a_new_install_decision_closes_the_re_engagement_and_the_launch() -> None:
@@ -211,7 +213,7 @@ def test_r26_event_ids_are_remembered_for_the_window_however_many() -> None:
     state = devices.remember_events(state, ["w"], [T0 + devices.DEDUPE_WINDOW_MS + 5_000])
     assert devices.event_seen(state, "e1")
     # ... and a slack later in event time, the old ones go.
-    late = T0 + devices.DEDUPE_WINDOW_MS + devices.PRUNE_SLACK_MS + 5_000
+    late = T0 + devices.DEDUPE_WINDOW_MS + remembered_ids.PRUNE_SLACK_MS + 5_000
     state = devices.remember_events(state, ["late"], [late])
     assert not devices.event_seen(state, "e1")
     assert not devices.event_seen(state, "x4999")  # 4,999 ms after e1: outside too
@@ -235,34 +237,36 @@ def test_r26_a_remembered_event_is_seen_and_no_other(ids: list[str], others: lis
         assert devices.event_seen(state, event_id) == (event_id in ids)
 
 
-def test_r26_a_straddling_digest_is_not_seen() -> None:
-    first, second = devices._digest_bytes("a"), devices._digest_bytes("b")
-    state = {**_state(), "event_digests": first + second, "event_digest_times": bytes(16)}
-    straddle = (first + second)[4:12]
-    assert devices._has_digest(first + second, first)
-    assert not devices._has_digest(first + second, straddle)
-    assert devices.event_seen(state, "b")
-    assert not devices.event_seen(state, "c")
-
-
 def test_r26_events_remembered_before_v4_are_read_and_moved_to_the_packed_fields() -> None:
-    """A device written by the previous version (DeviceState v3: arrays of longs)."""
+    """A device written by the previous version (DeviceState v3: arrays of longs for
+    events, of strings for sessions)."""
     old = {
         **_state(),
-        "events": [devices.event_digest("old-1"), devices.event_digest("old-2")],
+        "events": [remembered_ids.digest_long("old-1"), remembered_ids.digest_long("old-2")],
         "event_times": [T0, T0 + 1],
+        "sessions": ["session-1"],
+        "session_times": [T0],
     }
-    old.pop("event_digests", None)
-    old.pop("event_digest_times", None)
+    for field in ("event_digests", "event_digest_times", "session_digests", "session_digest_times"):
+        old.pop(field, None)
     raw = wire.internal_codec().encode("DeviceState", old, version=3)
     state = wire.decode(raw, "DeviceState")
     assert devices.event_seen(state, "old-1")
     assert not devices.event_seen(state, "new")
+    assert devices.session_seen(state, "session-1")
     state = devices.remember_events(state, ["new"], [T0 + 2])
     assert (state["events"], state["event_times"]) == ([], [])
     assert devices.remembered_events(state) == 3
     assert all(devices.event_seen(state, e) for e in ("old-1", "old-2", "new"))
     assert struct.unpack("<3q", state["event_digest_times"]) == (T0, T0 + 1, T0 + 2)
+    state = devices.apply_session(state, session_time=T0 + 3, event_id="session-2")
+    assert (state["sessions"], state["session_times"]) == ([], [])
+    assert devices.session_seen(state, "session-1")
+    assert devices.session_seen(state, "session-2")
+    assert remembered_ids.count(state["session_digests"]) == 2
+    decoded = wire.decode(wire.encode("DeviceState", state), "DeviceState")
+    assert devices.session_seen(decoded, "session-1")
+    assert devices.event_seen(decoded, "old-2")
 
 
 def test_r26_memory_costs_about_sixteen_bytes_per_event() -> None:

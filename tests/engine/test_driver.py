@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attrib.config import validate_app_config
+from attrib.engine import devices
 from attrib.engine.partitioning import partition_for
 from attrib.identifiers import device_key, normalise_identifiers
 from attrib.keys import device_record_key
@@ -246,7 +247,7 @@ def test_a_session_arriving_while_its_install_is_pending_is_applied_after_it() -
     assert decision["conversion_type"] == "install"
     state = d.device_state(APP, decision["device_key"])
     assert state is not None
-    assert session["event_id"] in state["sessions"]  # applied (R21, R26), not dropped
+    assert devices.session_seen(state, session["event_id"])  # applied (R21, R26), not dropped
     assert state["last_activity_time"] == T0 + 5_000
 
 
