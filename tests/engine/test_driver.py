@@ -277,3 +277,31 @@ def test_r25_many_events_before_their_install_all_wait_for_it() -> None:
     attributed = d.read("attributed-events")
     assert len(attributed) == 150
     assert {a["media_source"] for a in attributed} == {"netA"}
+
+
+def test_events_read_their_device_attribution_decoded_once_and_a_bounded_number_is_kept(
+    monkeypatch: Any,
+) -> None:
+    """The device partition keeps decoded attributions by their bytes: an active
+    device's events do not decode it each time, other devices' events still get
+    their own, and no more than ``ATTRIBUTIONS_KEPT`` are kept."""
+    from attrib.engine import device_partition
+
+    monkeypatch.setattr(device_partition, "ATTRIBUTIONS_KEPT", 2)
+    d = driver()
+    ids = gaid()
+    d.pipe("clicks", [click(ids, T0 - 60_000, media_source="netA")])
+    d.pipe("installs", [install(ids, T0)])
+    d.advance(1_000)
+    for n in range(3):
+        d.pipe("events", [event_record(APP, event_time=T0 + 60_000 + n, ids=ids)])
+    assert len(d.device._attributions) == 1
+    others = [gaid() for _ in range(3)]
+    for other in others:
+        d.pipe("installs", [install(other, T0)])
+    d.advance(1_000)
+    for other in others:
+        d.pipe("events", [event_record(APP, event_time=T0 + 60_000, ids=other)])
+    assert len(d.device._attributions) <= 2
+    sources = [e["media_source"] for e in d.read("attributed-events")]
+    assert sources == ["netA"] * 3 + ["organic"] * 3
