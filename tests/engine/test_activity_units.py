@@ -280,6 +280,18 @@ def test_r26_memory_costs_about_sixteen_bytes_per_event() -> None:
     assert 12 <= per_event <= 18
 
 
+def test_r26_memory_costs_about_sixteen_bytes_per_session() -> None:
+    """The figure docs/operations.md gives for ATTRIB_DEDUPE_WINDOW (45 B before v4)."""
+    state = _state()
+    base = len(wire.encode("DeviceState", state))
+    for i in range(300):
+        state = devices.apply_session(
+            state, session_time=T0 + i * 60_000, event_id=f"{i:08d}-4f1c-9a7e-8b2d-0c5e6f7a8b9c"
+        )
+    per_session = (len(wire.encode("DeviceState", state)) - base) / 300
+    assert 15 <= per_session <= 17
+
+
 # ---- waiting events (R25) ----------------------------------------------------------
 def test_waiting_events_are_deduplicated_bounded_and_due_after_the_hold() -> None:
     first = waiting.new_entry(event_id="e1", event=b"1", arrived_ms=0)
