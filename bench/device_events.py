@@ -25,6 +25,8 @@ import argparse
 import time
 from typing import Any
 
+import engine  # bench/engine.py: its generated installs and app
+
 from attrib.avro import codec
 from attrib.config import validate_app_config
 from attrib.engine import devices, wire
@@ -32,51 +34,16 @@ from attrib.engine.partitioning import partition_for
 from attrib.engine.simulation import EngineSimulation
 from attrib.keys import device_record_key
 
-APP = "bench.events"
 DAY = 86_400_000
 T0 = 1_764_000_000_000
 
 
-def app_body() -> dict[str, Any]:
-    return {"platform": "android", "store_url": "https://play.google.com/store/apps/details?id=x"}
-
-
-def install(i: int) -> dict[str, Any]:
-    gaid = f"38400000-8cf0-11bd-b23e-{i:012d}"
-    return {
-        "event_id": f"install-{i}",
-        "app_id": APP,
-        "device_key": f"advertising_id:{gaid}",
-        "advertising_id": gaid,
-        "idfa": None,
-        "idfv": None,
-        "android_id": None,
-        "oaid": None,
-        "customer_user_id": None,
-        "platform": "android",
-        "app_version": "1.0",
-        "os_version": "14",
-        "ip": f"10.0.{i // 250}.{i % 250}",
-        "user_agent": None,
-        "install_referrer": None,
-        "install_begin_ts": None,
-        "event_time": T0,
-        "received_time": T0,
-    }
-
-
 def event(device: dict[str, Any], n: int, event_time: int) -> dict[str, Any]:
+    """The ``n``-th in-app event of the device that sent the ``device`` install."""
+    shared = {field: device[field] for field in _EVENT_FIELDS_OF_INSTALL}
     return {
+        **shared,
         "event_id": f"{device['event_id']}-event-{n}",
-        "app_id": APP,
-        "device_key": device["device_key"],
-        "advertising_id": device["advertising_id"],
-        "idfa": None,
-        "idfv": None,
-        "android_id": None,
-        "oaid": None,
-        "customer_user_id": None,
-        "platform": "android",
         "event_name": "purchase",
         "revenue": "1.99",
         "currency": "USD",
@@ -84,6 +51,22 @@ def event(device: dict[str, Any], n: int, event_time: int) -> dict[str, Any]:
         "event_time": event_time,
         "received_time": event_time,
     }
+
+
+#: The fields an ``InAppEvent`` shares with the ``Install`` of its device.
+_EVENT_FIELDS_OF_INSTALL = [
+    f["name"]
+    for f in codec.schema("InAppEvent")["fields"]
+    if f["name"] in {g["name"] for g in codec.schema("Install")["fields"]}
+]
+
+
+def installs(count: int) -> list[dict[str, Any]]:
+    """``count`` installs of distinct devices, as bench/engine.py generates them."""
+    return [
+        engine.install(i, f"38400000-8cf0-11bd-b23e-{i:012d}", f"10.0.{i // 250}.{i % 250}", T0)
+        for i in range(count)
+    ]
 
 
 def remembering(state: dict[str, Any], n: int) -> dict[str, Any]:
@@ -134,21 +117,24 @@ def organic_decision() -> Any:
 
 def processors(n: int, device_count: int, rounds: int) -> float:
     """µs per event through the processors, for devices remembering ``n`` events."""
-    config = validate_app_config(APP, app_body())
-    sim = EngineSimulation({APP: config}, start_ms=T0 + 30 * DAY, decision_delay_ms=0)
-    installs = [install(i) for i in range(device_count)]
-    sim.pipe("installs", installs)
+    config = validate_app_config(engine.APP, engine.app_body())
+    sim = EngineSimulation({engine.APP: config}, start_ms=T0 + 30 * DAY, decision_delay_ms=0)
+    devices_installed = installs(device_count)
+    sim.pipe("installs", devices_installed)
     sim.advance(1_000)
     table = sim.tables.devices
-    for record in installs:
-        key = device_record_key(APP, record["device_key"])
+    for record in devices_installed:
+        key = device_record_key(engine.APP, record["device_key"])
         partition = partition_for(key, sim.topics.partitions)
         state = table.get(partition, key)
         assert state is not None, "install not decided"
         table.put(partition, key, remembering(state, n))
     sim._commit()
     batches = [
-        [codec.encode("InAppEvent", event(d, r, T0 + 29 * DAY + r * 1_000)) for d in installs]
+        [
+            codec.encode("InAppEvent", event(d, r, T0 + 29 * DAY + r * 1_000))
+            for d in devices_installed
+        ]
         for r in range(rounds)
     ]
     started = time.process_time()
