@@ -14,6 +14,8 @@ import threading
 
 import click
 
+from attrib.cli.stage import metrics_port_option, serve_metrics
+
 
 @click.command()
 @click.option(
@@ -21,29 +23,17 @@ import click
     is_flag=True,
     help="Archive what the topics hold now (to their end offsets), then exit.",
 )
-@click.option(
-    "--metrics-port",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Serve Prometheus /metrics on this port (0: off).",
-)
+@metrics_port_option
 def archive(once: bool, metrics_port: int) -> None:
     """Archive the platform's topics as Parquet (ATTRIB_ARCHIVE_URL), until SIGTERM."""
     from attrib.archive.service import Archiver
     from attrib.cli.progress import ProgressLine
     from attrib.logs import configure_logging
-    from attrib.settings import SettingsError, load_settings
+    from attrib.settings import load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings()  # a bad setting: one line, from the command group
     configure_logging(settings.log_level)
-    if metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(metrics_port, addr=settings.worker_host)
+    serve_metrics(settings, metrics_port)
     archiver = Archiver(settings)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: archiver.stop_event.set())

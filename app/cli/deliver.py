@@ -9,45 +9,21 @@ separate Kubernetes Deployment, scaled independently of the stream workers
 from __future__ import annotations
 
 import asyncio
-import signal
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from attrib.settings import Settings
+from attrib.cli.stage import metrics_port_option, run_until_signalled, serve_metrics
 
 
 @click.command()
-@click.option(
-    "--metrics-port",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Serve Prometheus /metrics on this port (0: off).",
-)
+@metrics_port_option
 def deliver(metrics_port: int) -> None:
     """Send postbacks and push messages for every decision, until SIGTERM."""
+    from attrib.delivery.service import DeliveryService
     from attrib.logs import configure_logging
     from attrib.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    if metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(metrics_port, addr=settings.worker_host)
-    asyncio.run(_run(settings))
-
-
-async def _run(settings: Settings) -> None:
-    from attrib.delivery.service import DeliveryService
-
-    service = DeliveryService(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await service.start()
-    await stop.wait()
-    await service.stop()
+    serve_metrics(settings, metrics_port)
+    asyncio.run(run_until_signalled(lambda: DeliveryService(settings)))

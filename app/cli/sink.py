@@ -10,24 +10,15 @@ DDL and exits (an init container or a release job).
 from __future__ import annotations
 
 import asyncio
-import signal
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from attrib.settings import Settings
+from attrib.cli.stage import metrics_port_option, run_until_signalled, serve_metrics
 
 
 @click.command()
 @click.option("--migrate-only", is_flag=True, help="Apply the ClickHouse schema and exit.")
-@click.option(
-    "--metrics-port",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Serve Prometheus /metrics on this port (0: off).",
-)
+@metrics_port_option
 def sink(migrate_only: bool, metrics_port: int) -> None:
     """Write the platform's topics into ClickHouse (analytics.md), until SIGTERM."""
     from attrib.logs import configure_logging
@@ -47,21 +38,7 @@ def sink(migrate_only: bool, metrics_port: int) -> None:
             client.close()
         click.echo(f"schema of {settings.clickhouse_database}: applied {applied or 'nothing'}")
         return
-    if metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(metrics_port, addr=settings.worker_host)
-    asyncio.run(_run(settings))
-
-
-async def _run(settings: Settings) -> None:
     from attrib.analytics.sink import SinkService
 
-    service = SinkService(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await service.start()
-    await stop.wait()
-    await service.stop()
+    serve_metrics(settings, metrics_port)
+    asyncio.run(run_until_signalled(lambda: SinkService(settings)))
