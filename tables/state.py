@@ -111,7 +111,7 @@ class RecentValues:
 
     A pending install is written when it arrives, read again when its lookups
     are sent and once more when they are answered: three decodes of the same
-    bytes (about 6 µs each) that this keeps to none. Two generations of at most
+    bytes (about 4 µs each) that this keeps to none. Two generations of at most
     ``limit`` keys each bound the memory: when the newer one is full it becomes
     the older one, and the older one is dropped.
 
