@@ -14,7 +14,7 @@ import asyncio
 
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.state import RocksBackend, TableState
-from attrib.tables.values import DEVICES, RECENT_VALUES
+from attrib.tables.values import DEVICES, RECENT_BYTES
 
 devices_table = app.Table(
     "devices",
@@ -25,7 +25,9 @@ devices_table = app.Table(
     help="Device registry: install history and current attribution.",
 )
 
-devices: TableState = DEVICES.bind("devices", RocksBackend(devices_table), recent=RECENT_VALUES)
+devices: TableState = DEVICES.bind(
+    "devices", RocksBackend(devices_table), recent_bytes=RECENT_BYTES
+)
 
 #: Held by every agent that reads and writes the device partition's tables
 #: (``device-inputs``, ``decide-installs``) from processing a batch to its

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.state import RocksBackend, TableState
-from attrib.tables.values import PENDING, RECENT_VALUES
+from attrib.tables.values import PENDING, RECENT_BYTES
 
 pending_table = app.Table(
     "pending-installs",
@@ -23,5 +23,5 @@ pending_table = app.Table(
 )
 
 pending_installs: TableState = PENDING.bind(
-    "pending-installs", RocksBackend(pending_table), recent=RECENT_VALUES
+    "pending-installs", RocksBackend(pending_table), recent_bytes=RECENT_BYTES
 )

@@ -111,9 +111,10 @@ class RecentValues:
 
     A pending install is written when it arrives, read again when its lookups
     are sent and once more when they are answered: three decodes of the same
-    bytes (about 4 µs each) that this keeps to none. Two generations of at most
-    ``limit`` keys each bound the memory: when the newer one is full it becomes
-    the older one, and the older one is dropped.
+    bytes (about 4 µs each) that this keeps to none. Two generations bound the
+    memory: when the values of the newer one reach ``budget`` bytes (encoded; a
+    decoded value takes 1-4 times as much), it becomes the older one, and the
+    older one is dropped.
 
     It relies on values being immutable: every transition of a table's value
     (``attrib.engine.pending``, ``devices``, ``waiting``) returns a new value and
@@ -121,13 +122,14 @@ class RecentValues:
     changed in place raises :class:`MutatedValueError`.
     """
 
-    __slots__ = ("_new", "_old", "check", "limit")
+    __slots__ = ("_new", "_new_bytes", "_old", "budget", "check")
 
-    def __init__(self, limit: int, check: Callable[[tuple[int, bytes], Any], None] | None) -> None:
-        self.limit = limit
+    def __init__(self, budget: int, check: Callable[[tuple[int, bytes], Any], None] | None) -> None:
+        self.budget = budget
         self.check = check
         self._new: dict[tuple[int, bytes], Any] = {}
         self._old: dict[tuple[int, bytes], Any] = {}
+        self._new_bytes = 0
 
     def get(self, pk: tuple[int, bytes]) -> Any:
         value = self._new.get(pk)
@@ -137,22 +139,22 @@ class RecentValues:
             self.check(pk, value)
         return value
 
-    def put(self, pk: tuple[int, bytes], value: Any) -> None:
-        if not self.limit:
+    def put(self, pk: tuple[int, bytes], value: Any, size: int) -> None:
+        """Keep ``value`` (``size``: its encoded bytes)."""
+        if size > self.budget:
+            self.drop(pk)  # larger than a generation: never kept
             return
-        new = self._new
-        if len(new) >= self.limit and pk not in new:
-            self._old = new
-            new = self._new = {}
-        new[pk] = value
+        if self._new_bytes + size > self.budget:
+            self._old, self._new, self._new_bytes = self._new, {}, 0
+        self._new[pk] = value
+        self._new_bytes += size
 
     def drop(self, pk: tuple[int, bytes]) -> None:
         self._new.pop(pk, None)
         self._old.pop(pk, None)
 
     def clear(self) -> None:
-        self._new = {}
-        self._old = {}
+        self._new, self._old, self._new_bytes = {}, {}, 0
 
     def __len__(self) -> int:
         return len(self._new) + len(self._old)
@@ -166,9 +168,10 @@ class TableState(Generic[V]):
     every call names the partition (the one of the record being processed:
     tables are co-partitioned with the topics their agents read).
 
-    With ``recent`` > 0, the decoded values of the latest reads and writes are
-    kept (:class:`RecentValues`), so values must never be changed in place;
-    ``verify_recent`` checks that on every hit (for the tests).
+    With ``recent_bytes`` > 0, the decoded values of the latest reads and writes
+    are kept (:class:`RecentValues`, two generations of that many encoded bytes),
+    so values must never be changed in place; ``verify_recent`` checks that on
+    every hit (for the tests).
     """
 
     def __init__(
@@ -178,7 +181,7 @@ class TableState(Generic[V]):
         *,
         decode: Callable[[bytes], V | None],
         encode: Callable[[V], bytes],
-        recent: int = 0,
+        recent_bytes: int = 0,
         verify_recent: bool = False,
     ) -> None:
         self.name = name
@@ -186,7 +189,9 @@ class TableState(Generic[V]):
         self._decode = decode
         self._encode = encode
         self._cache: dict[tuple[int, bytes], Any] = {}
-        self._recent = RecentValues(recent, check=self._check_unchanged if verify_recent else None)
+        self._recent = RecentValues(
+            recent_bytes, check=self._check_unchanged if verify_recent else None
+        )
 
     def get(self, partition: int, key: bytes) -> V | None:
         pk = (partition, key)
@@ -196,7 +201,7 @@ class TableState(Generic[V]):
                 return self._decode(cached.raw)
             return None if cached is _DELETED else cached
         recent = self._recent
-        if recent.limit:
+        if recent.budget:
             value = recent.get(pk)
             if value is not None:
                 return value  # type: ignore[no-any-return]
@@ -204,8 +209,8 @@ class TableState(Generic[V]):
         if raw is None:
             return None
         decoded = self._decode(raw)
-        if decoded is not None and recent.limit:
-            recent.put(pk, decoded)
+        if decoded is not None and recent.budget:
+            recent.put(pk, decoded, len(raw))
         return decoded
 
     def forget_recent(self) -> None:
@@ -269,7 +274,8 @@ class TableState(Generic[V]):
                 recent.drop(pk)
             else:
                 encoded = encode(value)
-                recent.put(pk, value)
+                if recent.budget:
+                    recent.put(pk, value, len(encoded))
             changes.setdefault(pk[0], {})[pk[1]] = encoded
         self._cache.clear()
         return changes

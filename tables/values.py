@@ -21,11 +21,14 @@ from attrib.tables.state import Backend, BytesTableState, TableState
 
 V = TypeVar("V")
 
-#: Decoded values each device-partition table keeps from its latest batches, per
-#: generation (two generations: at most twice this many). A pending install is read
-#: twice after it is written (its lookups, their answers); at 1,000 installs/s a
-#: generation outlives the decision delay. About 1-2 KB per value.
-RECENT_VALUES = 10_000
+#: Encoded bytes of the decoded values each device-partition table keeps from its
+#: latest batches, per generation (:class:`~attrib.tables.state.RecentValues`: two
+#: generations). Decoded, a value takes 1-4 times its encoded size (a new device
+#: 835 B encoded, 3.5 KB decoded), so the three tables keep at most about 100 MB:
+#: some 5,000 devices and as many pending installs per generation, enough for a
+#: pending install to be found again after a few seconds of decision delay at
+#: 1,000 installs/s.
+RECENT_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +37,16 @@ class ValueCodec(Generic[V]):
     encode: Callable[[V], bytes]
 
     def bind(
-        self, name: str, backend: Backend, *, recent: int = 0, verify_recent: bool = False
+        self, name: str, backend: Backend, *, recent_bytes: int = 0, verify_recent: bool = False
     ) -> TableState[V]:
-        """The table's state over ``backend``; ``recent`` keeps that many decoded values
-        of the latest batches (:class:`~attrib.tables.state.RecentValues`)."""
+        """The table's state over ``backend``; ``recent_bytes`` keeps decoded values of
+        the latest batches (:class:`~attrib.tables.state.RecentValues`)."""
         return TableState(
             name,
             backend,
             decode=self.decode,
             encode=self.encode,
-            recent=recent,
+            recent_bytes=recent_bytes,
             verify_recent=verify_recent,
         )
 
@@ -119,4 +122,4 @@ def answer_of(raw: bytes) -> bytes:
 
 CONVERSIONS: ValueCodec[ConversionValue] = ValueCodec(_decode_conversion, _encode_conversion)
 
-__all__ = ["CONVERSIONS", "DEVICES", "PENDING", "RECENT_VALUES", "TOUCHES", "WAITING", "ValueCodec"]
+__all__ = ["CONVERSIONS", "DEVICES", "PENDING", "RECENT_BYTES", "TOUCHES", "WAITING", "ValueCodec"]

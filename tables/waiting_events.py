@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from attrib.faust_app import LARGE_RECORDS, app, settings
 from attrib.tables.state import RocksBackend, TableState
-from attrib.tables.values import RECENT_VALUES, WAITING
+from attrib.tables.values import RECENT_BYTES, WAITING
 
 waiting_table = app.Table(
     "waiting-events",
@@ -23,5 +23,5 @@ waiting_table = app.Table(
 )
 
 waiting_events: TableState = WAITING.bind(
-    "waiting-events", RocksBackend(waiting_table), recent=RECENT_VALUES
+    "waiting-events", RocksBackend(waiting_table), recent_bytes=RECENT_BYTES
 )

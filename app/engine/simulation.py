@@ -38,7 +38,7 @@ from attrib.tables.values import (
     CONVERSIONS,
     DEVICES,
     PENDING,
-    RECENT_VALUES,
+    RECENT_BYTES,
     TOUCHES,
     WAITING,
 )
@@ -91,16 +91,16 @@ class EngineSimulation:
         self.topics = driver_topics(partitions)
         self.touches: TableState[Any] = TOUCHES.bind("touches", SortedMemoryBackend())
         self.index = TouchIndex(self.touches)
-        recent, verify = RECENT_VALUES, verify_recent
+        recent, verify = RECENT_BYTES, verify_recent
         self.tables = DeviceTables(
             devices=DEVICES.bind(
-                "devices", SortedMemoryBackend(), recent=recent, verify_recent=verify
+                "devices", SortedMemoryBackend(), recent_bytes=recent, verify_recent=verify
             ),
             pending=PENDING.bind(
-                "pending-installs", SortedMemoryBackend(), recent=recent, verify_recent=verify
+                "pending-installs", SortedMemoryBackend(), recent_bytes=recent, verify_recent=verify
             ),
             waiting=WAITING.bind(
-                "waiting-events", SortedMemoryBackend(), recent=recent, verify_recent=verify
+                "waiting-events", SortedMemoryBackend(), recent_bytes=recent, verify_recent=verify
             ),
         )
         self.conversions: TableState[Any] = CONVERSIONS.bind(

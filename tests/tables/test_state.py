@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attrib.tables.state import BytesTableState, MemoryBackend, MutatedValueError, TableState
+from attrib.tables.state import (
+    BytesTableState,
+    MemoryBackend,
+    MutatedValueError,
+    RecentValues,
+    TableState,
+)
 
 _ops = st.lists(
     st.tuples(
@@ -58,13 +64,15 @@ def test_a_bytes_table_reads_its_batch_over_the_backend_and_commits_the_last_wri
 
 
 # ---- the values kept from earlier batches (RecentValues) ---------------------------------
-def _typed(backend: MemoryBackend, *, recent: int, verify: bool = False) -> TableState[list[int]]:
+def _typed(
+    backend: MemoryBackend, *, recent_bytes: int, verify: bool = False
+) -> TableState[list[int]]:
     return TableState(
         "t",
         backend,
         decode=lambda raw: list(raw) or None,
         encode=bytes,
-        recent=recent,
+        recent_bytes=recent_bytes,
         verify_recent=verify,
     )
 
@@ -83,11 +91,12 @@ _typed_ops = st.lists(
 )
 
 
-@given(batches=_typed_ops, limit=st.integers(1, 3))
+@given(batches=_typed_ops, budget=st.integers(1, 8))
 def test_a_table_keeping_recent_values_reads_as_one_that_decodes_every_time(
-    batches: list[list[tuple[str, int, bytes, list[int]]]], limit: int
+    batches: list[list[tuple[str, int, bytes, list[int]]]], budget: int
 ) -> None:
-    plain, kept = _typed(MemoryBackend(), recent=0), _typed(MemoryBackend(), recent=limit)
+    plain = _typed(MemoryBackend(), recent_bytes=0)
+    kept = _typed(MemoryBackend(), recent_bytes=budget)
     for batch in batches:
         for op, partition, key, value in batch:
             for state in (plain, kept):
@@ -99,14 +108,14 @@ def test_a_table_keeping_recent_values_reads_as_one_that_decodes_every_time(
         for state in (plain, kept):
             for partition, changes in state.take_changes().items():
                 state.backend.write(partition, changes)
-        assert len(kept._recent) <= 2 * limit
+        assert len(kept._recent) <= 2 * budget  # values of 1 to 3 bytes
         for partition in (0, 1):
             for key in (b"a", b"b", b"c", b"d"):
                 assert kept.get(partition, key) == plain.get(partition, key)
 
 
 def test_a_kept_value_changed_in_place_is_caught_by_the_check() -> None:
-    state = _typed(MemoryBackend(), recent=10, verify=True)
+    state = _typed(MemoryBackend(), recent_bytes=10, verify=True)
     state.put(0, b"k", [1, 2])
     for partition, changes in state.take_changes().items():
         state.backend.write(partition, changes)
@@ -119,7 +128,7 @@ def test_a_kept_value_changed_in_place_is_caught_by_the_check() -> None:
 
 def test_after_a_rebalance_the_backend_is_read_again() -> None:
     backend = MemoryBackend()
-    state = _typed(backend, recent=10)
+    state = _typed(backend, recent_bytes=10)
     state.put(0, b"k", [1])
     for partition, changes in state.take_changes().items():
         backend.write(partition, changes)
@@ -127,3 +136,14 @@ def test_after_a_rebalance_the_backend_is_read_again() -> None:
     assert state.get(0, b"k") == [1]  # kept: why the worker forgets on a rebalance
     state.forget_recent()
     assert state.get(0, b"k") == [7]
+
+
+def test_kept_values_are_bounded_by_their_encoded_bytes() -> None:
+    recent = RecentValues(100, check=None)
+    for n in range(10):
+        recent.put((0, bytes([n])), n, 30)  # three fit a generation of 100 bytes
+    assert len(recent) <= 6
+    assert recent.get((0, bytes([9]))) == 9
+    assert recent.get((0, bytes([0]))) is None  # two generations ago: dropped
+    recent.put((0, bytes([9])), "huge", 101)  # larger than a generation: not kept ...
+    assert recent.get((0, bytes([9]))) is None  # ... and the older value is not served
