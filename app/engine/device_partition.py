@@ -243,7 +243,7 @@ class DevicePartition:
 
     def _attribution(self, raw: bytes) -> dict[str, Any]:
         """A device's latest ``Attribution`` record, decoded once per distinct value: an
-        active device's events each read it (about 6 µs a decode). Read only, never
+        active device's events each read it (about 10 µs a decode). Read only, never
         changed in place; at most :data:`ATTRIBUTIONS_KEPT` are kept."""
         kept = self._attributions
         found = kept.get(raw)

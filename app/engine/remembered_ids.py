@@ -3,13 +3,13 @@
 A device entry remembers the ids of its sessions and in-app events for
 ``dedupe_window`` of event time, and the entry is read and written at each of
 them. As Avro arrays (of strings, of longs) each id cost Python work to decode
-and encode, so an active device's event cost grew with its history: 8 ms at
-3,000 remembered events (``bench/device_events.py``). Packed, the whole memory
+and encode, so an active device's event cost grew with its history: about 7 ms
+at 3,000 remembered events (``bench/device_events.py``). Packed, the whole memory
 is two ``bytes`` values, decoded and encoded as one copy each:
 
 ``digests``
-    8-byte blake2b digests of the ids, oldest first (a collision between two
-    ids of one device inside the window is a 1 in 2^64 / n^2 chance);
+    8-byte blake2b digests of the ids, oldest first (two of a device's ``n``
+    remembered ids collide with a chance of about n^2 / 2^65);
 ``times``
     the event time of each, 8-byte little-endian signed, parallel to ``digests``.
 
