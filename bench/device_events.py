@@ -33,6 +33,7 @@ from attrib.engine import devices, wire
 from attrib.engine.partitioning import partition_for
 from attrib.engine.simulation import EngineSimulation
 from attrib.keys import device_record_key
+from attrib.rules.model import Decision
 
 DAY = 86_400_000
 T0 = 1_764_000_000_000
@@ -109,9 +110,7 @@ def state_alone(n: int, repeat: int) -> tuple[float, float]:
     return per_event, (len(raw) - base_size) / n if n else 0.0
 
 
-def organic_decision() -> Any:
-    from attrib.rules.model import Decision
-
+def organic_decision() -> Decision:
     return Decision(conversion_type="install", status="organic")
 
 

@@ -41,6 +41,7 @@ from attrib.tables.values import (
     RECENT_BYTES,
     TOUCHES,
     WAITING,
+    ValueCodec,
 )
 
 _SCHEMA = {
@@ -91,17 +92,16 @@ class EngineSimulation:
         self.topics = driver_topics(partitions)
         self.touches: TableState[Any] = TOUCHES.bind("touches", SortedMemoryBackend())
         self.index = TouchIndex(self.touches)
-        recent, verify = RECENT_BYTES, verify_recent
+
+        def device_table(values: ValueCodec[Any], name: str) -> TableState[Any]:
+            return values.bind(
+                name, SortedMemoryBackend(), recent_bytes=RECENT_BYTES, verify_recent=verify_recent
+            )
+
         self.tables = DeviceTables(
-            devices=DEVICES.bind(
-                "devices", SortedMemoryBackend(), recent_bytes=recent, verify_recent=verify
-            ),
-            pending=PENDING.bind(
-                "pending-installs", SortedMemoryBackend(), recent_bytes=recent, verify_recent=verify
-            ),
-            waiting=WAITING.bind(
-                "waiting-events", SortedMemoryBackend(), recent_bytes=recent, verify_recent=verify
-            ),
+            devices=device_table(DEVICES, "devices"),
+            pending=device_table(PENDING, "pending-installs"),
+            waiting=device_table(WAITING, "waiting-events"),
         )
         self.conversions: TableState[Any] = CONVERSIONS.bind(
             "conversion-data", SortedMemoryBackend()
